@@ -1,0 +1,307 @@
+"""REINFORCE on CartPole with reward-to-go: each log-prob weighted by the rewards that follow it.
+
+Williams (1992); the reward-to-go form as in Spinning Up's "don't let the past distract you":
+an action cannot change the rewards that came before it, so leaving them out of its weight
+removes noise without bias. Each update plays one complete episode in each of `num_envs`
+vector envs with the current policy and takes one gradient step on
+
+    loss = -(1/N) * sum over episodes of sum_t G_t * log pi(a_t | s_t),
+
+where G_t = sum_{t' >= t} gamma^(t'-t) r_t' is the discounted reward-to-go.
+
+Run:  python reinforce_rtg_cartpole.py --seed 1
+"""
+
+import os
+import random
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn as nn
+import tyro
+from torch.distributions import Categorical
+from torch.utils.tensorboard import SummaryWriter
+
+
+@dataclass
+class Args:
+    # experiment
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment (part of the run name)"""
+    seed: int = 1
+    """seed of random, numpy, torch and the envs"""
+    torch_deterministic: bool = True
+    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    cuda: bool = False
+    """if toggled, use a GPU when one exists (a network this small runs faster on the CPU)"""
+    capture_video: bool = False
+    """if toggled, record the evaluation episodes as mp4 to `videos/{run_name}/`"""
+    save_model: bool = True
+    """if toggled, save the weights and args to `runs/{run_name}/{exp_name}.pt`"""
+
+    # environment
+    env_id: str = "CartPole-v1"
+    """a gymnasium env id with a 1-D Box observation and a Discrete action space"""
+    num_envs: int = 8
+    """parallel envs; each update learns from one complete episode per env"""
+
+    # algorithm
+    total_timesteps: int = 200_000
+    """budget in env steps, summed over envs (only steps of learned-from episodes count)"""
+    learning_rate: float = 1e-2
+    """Adam learning rate"""
+    gamma: float = 0.99
+    """discount factor"""
+    normalize_returns: bool = True
+    """if toggled, standardize the weights of the log-probs over the batch (a baseline and a scale)"""
+    ent_coef: float = 0.0
+    """entropy bonus coefficient"""
+    hidden_size: int = 64
+    """width of the two hidden layers of the policy"""
+    eval_episodes: int = 10
+    """greedy-policy episodes on a fresh env after training"""
+
+
+def fail(message: str):
+    """A user's mistake: one line on stderr, exit status 2, no traceback."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def check_args(args: Args):
+    if args.num_envs < 1:
+        fail(f"--num-envs must be at least 1, got {args.num_envs}")
+    if not 0.0 <= args.gamma <= 1.0:
+        fail(f"--gamma must be in [0, 1], got {args.gamma}")
+    if args.learning_rate <= 0:
+        fail(f"--learning-rate must be positive, got {args.learning_rate}")
+    if args.eval_episodes < 0:
+        fail(f"--eval-episodes must be 0 or more, got {args.eval_episodes}")
+    if args.hidden_size < 1:
+        fail(f"--hidden-size must be at least 1, got {args.hidden_size}")
+
+
+def make_envs(args: Args):
+    """The training vector env; CartPole gets gymnasium's NumPy-vectorized implementation."""
+    try:
+        envs = gym.make_vec(args.env_id, num_envs=args.num_envs)
+    except (gym.error.Error, ModuleNotFoundError, ImportError) as e:
+        fail(f"cannot make env {args.env_id!r}: {str(e).splitlines()[0]}")
+    if not isinstance(envs.single_action_space, gym.spaces.Discrete):
+        fail(f"{args.env_id} has a {type(envs.single_action_space).__name__} action space; this script needs Discrete")
+    obs_space = envs.single_observation_space
+    if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
+        fail(f"{args.env_id} observations are {obs_space}; this script needs a 1-D Box (a vector, not an image)")
+    max_episode_steps = envs.spec.max_episode_steps
+    if max_episode_steps is None:
+        fail(f"{args.env_id} has no time limit; REINFORCE needs episodes that end")
+    if args.total_timesteps < args.num_envs * max_episode_steps:
+        fail(
+            f"--total-timesteps {args.total_timesteps} is smaller than one batch "
+            f"(up to num_envs * max_episode_steps = {args.num_envs * max_episode_steps} steps)"
+        )
+    return envs
+
+
+def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
+    torch.nn.init.orthogonal_(layer.weight, std)
+    torch.nn.init.constant_(layer.bias, bias_const)
+    return layer
+
+
+class Policy(nn.Module):
+    def __init__(self, obs_dim: int, num_actions: int, hidden_size: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            layer_init(nn.Linear(obs_dim, hidden_size)),
+            nn.Tanh(),
+            layer_init(nn.Linear(hidden_size, hidden_size)),
+            nn.Tanh(),
+            # a small last layer starts the policy near uniform
+            layer_init(nn.Linear(hidden_size, num_actions), std=0.01),
+        )
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Action logits."""
+        return self.net(obs)
+
+
+def rewards_to_go(rewards: torch.Tensor, dones: torch.Tensor, gamma: float) -> torch.Tensor:
+    """G_t: the discounted sum of the rewards from step t to the end of its episode.
+
+    rewards, dones: (T, num_envs); dones[t] is true where an episode ends at step t (terminated
+    or truncated alike: without a critic there is nothing to bootstrap from).
+    """
+    returns_to_go = torch.zeros_like(rewards)
+    discounts = gamma * (1.0 - dones)  # a done cuts the sum at the episode's end
+    running = torch.zeros_like(rewards[0])
+    for t in reversed(range(rewards.shape[0])):
+        running = rewards[t] + discounts[t] * running
+        returns_to_go[t] = running
+    return returns_to_go
+
+
+def first_episode_mask(dones: torch.Tensor) -> torch.Tensor:
+    """True on the steps of each env's first episode, up to and including its last step.
+
+    Later steps belong to the next episode (with NEXT_STEP autoreset, the step right after a done
+    is a reset step whose action is ignored), so they are not learned from or counted.
+    """
+    ended_before = torch.cumsum(dones, dim=0) - dones
+    return ended_before == 0
+
+
+def evaluate(policy: Policy, args: Args, run_name: str, device: torch.device) -> np.ndarray:
+    """Greedy episodes on a fresh single env; returns the episodic returns."""
+    env = gym.make(args.env_id, render_mode="rgb_array" if args.capture_video else None)
+    if args.capture_video:
+        env = gym.wrappers.RecordVideo(env, f"videos/{run_name}", episode_trigger=lambda _: True)
+    returns = []
+    obs, _ = env.reset(seed=args.seed + 10_000)
+    while len(returns) < args.eval_episodes:
+        episode_return, done = 0.0, False
+        while not done:
+            with torch.no_grad():
+                logits = policy(torch.as_tensor(obs, dtype=torch.float32, device=device))
+            obs, reward, terminated, truncated, _ = env.step(int(logits.argmax()))
+            episode_return += float(reward)
+            done = terminated or truncated
+        returns.append(episode_return)
+        obs, _ = env.reset()
+    env.close()
+    return np.array(returns)
+
+
+def main(args: Args) -> dict:
+    check_args(args)
+    envs = make_envs(args)
+    max_episode_steps = envs.spec.max_episode_steps
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+
+    # a fresh run directory: never write into an earlier run's
+    stamp = int(time.time())
+    while True:
+        run_name = f"{args.env_id.replace('/', '-')}__{args.exp_name}__{args.seed}__{stamp}"
+        try:
+            os.makedirs(f"runs/{run_name}")
+            break
+        except FileExistsError:
+            stamp += 1
+    writer = SummaryWriter(f"runs/{run_name}")
+    writer.add_text(
+        "hyperparameters",
+        "|param|value|\n|-|-|\n" + "\n".join(f"|{key}|{value}|" for key, value in vars(args).items()),
+    )
+
+    obs_dim = envs.single_observation_space.shape[0]
+    policy = Policy(obs_dim, int(envs.single_action_space.n), args.hidden_size).to(device)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=args.learning_rate)
+
+    global_step = 0
+    recent_returns = deque(maxlen=100)
+    start_time = last_print = time.time()
+    next_obs, _ = envs.reset(seed=args.seed)
+    while global_step < args.total_timesteps:
+        # 1. play one complete episode in every env with the current policy
+        obs_buf, action_buf, reward_buf, done_buf = [], [], [], []
+        finished = np.zeros(args.num_envs, dtype=bool)
+        for _ in range(max_episode_steps):
+            obs = torch.as_tensor(next_obs, dtype=torch.float32, device=device)
+            with torch.no_grad():
+                probs = policy(obs).softmax(dim=-1)
+            # the same draw as Categorical(probs).sample(), without its per-call argument checks
+            action = torch.multinomial(probs, 1).squeeze(-1)
+            next_obs, reward, terminated, truncated, _ = envs.step(action.cpu().numpy())
+            done = terminated | truncated
+            obs_buf.append(obs)
+            action_buf.append(action)
+            reward_buf.append(reward)
+            done_buf.append(done)
+            finished |= done
+            if finished.all():
+                break
+        # the next batch starts from fresh episodes in every env; nothing of the
+        # episodes begun after a done is learned from or counted
+        next_obs, _ = envs.reset()
+
+        obs_t = torch.stack(obs_buf)  # (T, num_envs, obs_dim)
+        actions = torch.stack(action_buf)  # (T, num_envs)
+        rewards = torch.as_tensor(np.stack(reward_buf), dtype=torch.float32, device=device)
+        dones = torch.as_tensor(np.stack(done_buf), dtype=torch.float32, device=device)
+        valid = first_episode_mask(dones)
+
+        # 2. one gradient step on the whole batch
+        weights = rewards_to_go(rewards, dones, args.gamma)[valid]
+        if args.normalize_returns:
+            weights = (weights - weights.mean()) / (weights.std(correction=0) + 1e-8)
+        dist = Categorical(logits=policy(obs_t[valid]))
+        log_probs = dist.log_prob(actions[valid])
+        entropy = dist.entropy().mean()
+        policy_loss = -(weights * log_probs).sum() / args.num_envs
+        loss = policy_loss - args.ent_coef * entropy
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+        # 3. logging: each episode at the step count where it ended, in the order they ended
+        lengths = valid.sum(dim=0).cpu().numpy()
+        undiscounted = (rewards * valid).sum(dim=0).cpu().numpy()
+        for env_index in np.argsort(lengths, kind="stable"):
+            global_step += int(lengths[env_index])
+            recent_returns.append(float(undiscounted[env_index]))
+            writer.add_scalar("charts/episodic_return", undiscounted[env_index], global_step)
+            writer.add_scalar("charts/episodic_length", lengths[env_index], global_step)
+        sps = int(global_step / (time.time() - start_time))
+        writer.add_scalar("charts/SPS", sps, global_step)
+        writer.add_scalar("charts/learning_rate", optimizer.param_groups[0]["lr"], global_step)
+        writer.add_scalar("losses/policy_loss", policy_loss.item(), global_step)
+        writer.add_scalar("losses/entropy", entropy.item(), global_step)
+        if time.time() - last_print > 2 or global_step >= args.total_timesteps:
+            last_print = time.time()
+            left = max(args.total_timesteps - global_step, 0) / max(sps, 1)
+            print(
+                f"step {global_step:,}/{args.total_timesteps:,} | {sps:,} steps/s | "
+                f"mean return (last 100) {np.mean(recent_returns):.1f} | {left:.0f}s left",
+                flush=True,
+            )
+    envs.close()
+    train_seconds = time.time() - start_time
+
+    if args.save_model:
+        model_path = f"runs/{run_name}/{args.exp_name}.pt"
+        torch.save({"model": policy.state_dict(), "args": vars(args)}, model_path)
+        print(f"model saved to {model_path}")
+
+    summary = {"run_name": run_name, "global_step": global_step, "train_seconds": train_seconds}
+    if args.eval_episodes > 0:
+        eval_returns = evaluate(policy, args, run_name, device)
+        stats = {
+            "mean": eval_returns.mean(),
+            "std": eval_returns.std(),
+            "min": eval_returns.min(),
+            "max": eval_returns.max(),
+        }
+        writer.add_scalar("eval/episodic_return", stats["mean"], global_step)
+        for key in ("std", "min", "max"):
+            writer.add_scalar(f"eval/episodic_return_{key}", stats[key], global_step)
+        print(
+            f"eval over {args.eval_episodes} episodes: mean {stats['mean']:.1f} +- {stats['std']:.1f} "
+            f"(min {stats['min']:.1f}, max {stats['max']:.1f})"
+        )
+        summary.update({f"eval_{key}": float(value) for key, value in stats.items()})
+    writer.close()
+    return summary
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))
