@@ -46,14 +46,16 @@ class Args:
     # environment
     env_id: str = "CartPole-v1"
     """a gymnasium env id with a 1-D Box observation and a Discrete action space"""
-    num_envs: int = 8
+    num_envs: int = 16
     """parallel envs; each update learns from one complete episode per env"""
 
     # algorithm
     total_timesteps: int = 200_000
     """budget in env steps, summed over envs (only steps of learned-from episodes count)"""
-    learning_rate: float = 1e-2
+    learning_rate: float = 2e-2
     """Adam learning rate"""
+    anneal_lr: bool = True
+    """if toggled, decay the learning rate linearly to 0 over the budget (steadies the policy once it is good)"""
     gamma: float = 0.99
     """discount factor"""
     normalize_returns: bool = True
@@ -216,6 +218,8 @@ def main(args: Args) -> dict:
     start_time = last_print = time.time()
     next_obs, _ = envs.reset(seed=args.seed)
     while global_step < args.total_timesteps:
+        if args.anneal_lr:
+            optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - global_step / args.total_timesteps)
         # 1. play one complete episode in every env with the current policy
         obs_buf, action_buf, reward_buf, done_buf = [], [], [], []
         finished = np.zeros(args.num_envs, dtype=bool)
