@@ -164,12 +164,16 @@ def first_episode_mask(dones: torch.Tensor) -> torch.Tensor:
 
 def evaluate(policy: Policy, args: Args, run_name: str, device: torch.device) -> np.ndarray:
     """Greedy episodes on a fresh single env; returns the episodic returns."""
+    if args.capture_video:
+        # frames are drawn off-screen; keep SDL from looking for a display or greeting us
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     env = gym.make(args.env_id, render_mode="rgb_array" if args.capture_video else None)
     if args.capture_video:
         env = gym.wrappers.RecordVideo(env, f"videos/{run_name}", episode_trigger=lambda _: True)
     returns = []
-    obs, _ = env.reset(seed=args.seed + 10_000)
-    while len(returns) < args.eval_episodes:
+    for episode in range(args.eval_episodes):
+        obs, _ = env.reset(seed=args.seed + 10_000 if episode == 0 else None)
         episode_return, done = 0.0, False
         while not done:
             with torch.no_grad():
@@ -178,7 +182,6 @@ def evaluate(policy: Policy, args: Args, run_name: str, device: torch.device) ->
             episode_return += float(reward)
             done = terminated or truncated
         returns.append(episode_return)
-        obs, _ = env.reset()
     env.close()
     return np.array(returns)
 

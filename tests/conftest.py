@@ -1,0 +1,51 @@
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def load_script(name: str):
+    """Import a top-level script as a module (importing one has no side effects)."""
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), REPO / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_script(name: str, *args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run a script as a user would, from `cwd`, with the tests package importable."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    return subprocess.run(
+        [sys.executable, str(REPO / name), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def read_scalars(run_dir: Path) -> dict:
+    """Every scalar tag of a run as a list of (step, value), read with TensorBoard's own reader."""
+    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
+    acc.Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+def only_run_dir(cwd: Path) -> Path:
+    run_dirs = list((cwd / "runs").iterdir())
+    assert len(run_dirs) == 1, run_dirs
+    return run_dirs[0]
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """Run in-process code from an empty folder, so runs/ and videos/ land there."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
