@@ -1,0 +1,359 @@
+"""A2C on CartPole: separate actor and critic networks, n-step bootstrapped returns.
+
+Synchronous advantage actor-critic (Mnih et al. 2016, "Asynchronous methods for deep
+reinforcement learning", in its synchronous A2C form). Every update plays `num_steps` steps in
+each of `num_envs` vector envs, then
+
+    R_t = r_t + gamma r_{t+1} + ... + gamma^(k-1) r_{t+k-1} + gamma^k V(s_{t+k})   (n-step return)
+    actor loss  = -mean_t (R_t - V(s_t)) log pi(a_t | s_t) - ent_coef * entropy
+    critic loss = mean_t (R_t - V(s_t))^2
+
+with the actor and the critic in separate networks, each with its own optimizer.
+
+Run:  python a2c_cartpole.py --seed 1
+"""
+
+import os
+import random
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn as nn
+import tyro
+from torch.utils.tensorboard import SummaryWriter
+
+
+@dataclass
+class Args:
+    # experiment
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment (part of the run name)"""
+    seed: int = 1
+    """seed of random, numpy, torch and the envs"""
+    torch_deterministic: bool = True
+    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    cuda: bool = False
+    """if toggled, use a GPU when one exists (networks this small run faster on the CPU)"""
+    capture_video: bool = False
+    """if toggled, record the evaluation episodes as mp4 to `videos/{run_name}/`"""
+    save_model: bool = True
+    """if toggled, save the weights and args to `runs/{run_name}/{exp_name}.pt`"""
+
+    # environment
+    env_id: str = "CartPole-v1"
+    """a gymnasium env id with a 1-D Box observation and a Discrete action space"""
+    num_envs: int = 8
+    """parallel envs"""
+
+    # algorithm
+    total_timesteps: int = 200_000
+    """budget in env steps, summed over envs"""
+    learning_rate: float = 1e-3
+    """Adam learning rate of the actor and of the critic"""
+    anneal_lr: bool = True
+    """if toggled, decay the learning rates linearly to 0 over the budget"""
+    num_steps: int = 5
+    """steps per env in each rollout (the n of the n-step return)"""
+    gamma: float = 0.99
+    """discount factor"""
+    ent_coef: float = 0.0
+    """entropy bonus coefficient"""
+    vf_coef: float = 0.5
+    """value loss coefficient (the critic has its own optimizer, so this only scales its step)"""
+    max_grad_norm: float = 0.5
+    """clip each network's gradient to this global norm"""
+    hidden_size: int = 64
+    """width of the two hidden layers of each network"""
+    eval_episodes: int = 10
+    """greedy-policy episodes on a fresh env after training"""
+
+
+def fail(message: str):
+    """A user's mistake: one line on stderr, exit status 2, no traceback."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def check_args(args: Args):
+    if args.num_envs < 1:
+        fail(f"--num-envs must be at least 1, got {args.num_envs}")
+    if args.num_steps < 1:
+        fail(f"--num-steps must be at least 1, got {args.num_steps}")
+    if args.total_timesteps < args.num_envs * args.num_steps:
+        fail(
+            f"--total-timesteps {args.total_timesteps} is smaller than one batch "
+            f"(num_envs * num_steps = {args.num_envs * args.num_steps} steps)"
+        )
+    if not 0.0 <= args.gamma <= 1.0:
+        fail(f"--gamma must be in [0, 1], got {args.gamma}")
+    if args.learning_rate <= 0:
+        fail(f"--learning-rate must be positive, got {args.learning_rate}")
+    if args.max_grad_norm <= 0:
+        fail(f"--max-grad-norm must be positive, got {args.max_grad_norm}")
+    if args.eval_episodes < 0:
+        fail(f"--eval-episodes must be 0 or more, got {args.eval_episodes}")
+    if args.hidden_size < 1:
+        fail(f"--hidden-size must be at least 1, got {args.hidden_size}")
+
+
+def make_envs(args: Args):
+    """The training vector env; CartPole gets gymnasium's NumPy-vectorized implementation."""
+    try:
+        envs = gym.make_vec(args.env_id, num_envs=args.num_envs)
+    except (gym.error.Error, ModuleNotFoundError, ImportError) as e:
+        fail(f"cannot make env {args.env_id!r}: {str(e).splitlines()[0]}")
+    if not isinstance(envs.single_action_space, gym.spaces.Discrete):
+        fail(f"{args.env_id} has a {type(envs.single_action_space).__name__} action space; this script needs Discrete")
+    obs_space = envs.single_observation_space
+    if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
+        fail(f"{args.env_id} observations are {obs_space}; this script needs a 1-D Box (a vector, not an image)")
+    if envs.metadata.get("autoreset_mode", gym.vector.AutoresetMode.NEXT_STEP) != gym.vector.AutoresetMode.NEXT_STEP:
+        fail(f"{args.env_id}'s vector env does not autoreset on the next step, which this script relies on")
+    return envs
+
+
+def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
+    torch.nn.init.orthogonal_(layer.weight, std)
+    torch.nn.init.constant_(layer.bias, bias_const)
+    return layer
+
+
+def mlp(obs_dim: int, hidden_size: int, out_dim: int, out_std: float) -> nn.Sequential:
+    return nn.Sequential(
+        layer_init(nn.Linear(obs_dim, hidden_size)),
+        nn.Tanh(),
+        layer_init(nn.Linear(hidden_size, hidden_size)),
+        nn.Tanh(),
+        layer_init(nn.Linear(hidden_size, out_dim), std=out_std),
+    )
+
+
+class Actor(nn.Module):
+    def __init__(self, obs_dim: int, num_actions: int, hidden_size: int):
+        super().__init__()
+        # a small last layer starts the policy near uniform
+        self.net = mlp(obs_dim, hidden_size, num_actions, out_std=0.01)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Action logits."""
+        return self.net(obs)
+
+
+class Critic(nn.Module):
+    def __init__(self, obs_dim: int, hidden_size: int):
+        super().__init__()
+        self.net = mlp(obs_dim, hidden_size, 1, out_std=1.0)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """State values, one per observation."""
+        return self.net(obs).squeeze(-1)
+
+
+def n_step_returns(
+    rewards: torch.Tensor, values: torch.Tensor, terminated: torch.Tensor, is_reset: torch.Tensor, gamma: float
+) -> torch.Tensor:
+    """Bootstrapped n-step returns over a rollout with gymnasium's NEXT_STEP autoreset.
+
+    rewards, terminated, is_reset: (T, num_envs); values: (T + 1, num_envs), values[t] = V(obs_t)
+    and values[T] the value of the observation after the rollout. is_reset[t] marks a reset step:
+    the episode ended at t - 1, obs_t is that episode's final observation, and the env ignored
+    the action and started a new episode. So the return at a reset step is V(final observation),
+    which is exactly the bootstrap a truncated episode needs; a terminated one multiplies it by 0.
+    Nothing crosses into the next episode: a reset step starts the recursion afresh.
+    """
+    returns = torch.zeros_like(rewards)
+    running = values[-1]
+    for t in reversed(range(rewards.shape[0])):
+        running = rewards[t] + gamma * (1.0 - terminated[t]) * running
+        running = torch.where(is_reset[t].bool(), values[t], running)
+        returns[t] = running
+    return returns
+
+
+def evaluate(actor: Actor, args: Args, run_name: str, device: torch.device) -> np.ndarray:
+    """Greedy episodes on a fresh single env; returns the episodic returns."""
+    if args.capture_video:
+        # frames are drawn off-screen; keep SDL from looking for a display or greeting us
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    env = gym.make(args.env_id, render_mode="rgb_array" if args.capture_video else None)
+    if args.capture_video:
+        env = gym.wrappers.RecordVideo(env, f"videos/{run_name}", episode_trigger=lambda _: True)
+    returns = []
+    for episode in range(args.eval_episodes):
+        obs, _ = env.reset(seed=args.seed + 10_000 if episode == 0 else None)
+        episode_return, done = 0.0, False
+        while not done:
+            with torch.no_grad():
+                logits = actor(torch.as_tensor(obs, dtype=torch.float32, device=device))
+            obs, reward, terminated, truncated, _ = env.step(int(logits.argmax()))
+            episode_return += float(reward)
+            done = terminated or truncated
+        returns.append(episode_return)
+    env.close()
+    return np.array(returns)
+
+
+def main(args: Args) -> dict:
+    check_args(args)
+    envs = make_envs(args)
+    batch_size = args.num_envs * args.num_steps
+    num_updates = args.total_timesteps // batch_size
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+
+    # a fresh run directory: never write into an earlier run's
+    stamp = int(time.time())
+    while True:
+        run_name = f"{args.env_id.replace('/', '-')}__{args.exp_name}__{args.seed}__{stamp}"
+        try:
+            os.makedirs(f"runs/{run_name}")
+            break
+        except FileExistsError:
+            stamp += 1
+    writer = SummaryWriter(f"runs/{run_name}")
+    writer.add_text(
+        "hyperparameters",
+        "|param|value|\n|-|-|\n" + "\n".join(f"|{key}|{value}|" for key, value in vars(args).items()),
+    )
+
+    obs_dim = envs.single_observation_space.shape[0]
+    actor = Actor(obs_dim, int(envs.single_action_space.n), args.hidden_size).to(device)
+    critic = Critic(obs_dim, args.hidden_size).to(device)
+    # fused: one kernel per step instead of a handful of small ops per parameter
+    actor_optimizer = torch.optim.Adam(actor.parameters(), lr=args.learning_rate, fused=True)
+    critic_optimizer = torch.optim.Adam(critic.parameters(), lr=args.learning_rate, fused=True)
+
+    obs_buf = torch.zeros((args.num_steps + 1, args.num_envs, obs_dim), device=device)
+    actions = torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device)
+    rewards = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    terminated_buf = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    is_reset_buf = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+
+    global_step = 0
+    recent_returns = deque(maxlen=100)
+    episode_returns = np.zeros(args.num_envs)
+    episode_lengths = np.zeros(args.num_envs, dtype=np.int64)
+    start_time = last_print = time.time()
+    next_obs, _ = envs.reset(seed=args.seed)
+    # With NEXT_STEP autoreset the step after a done is a reset step: the env ignores its action,
+    # returns the next episode's first observation and reward 0. It is not learned from or counted.
+    next_is_reset = np.zeros(args.num_envs, dtype=bool)
+    for update in range(num_updates):
+        if args.anneal_lr:
+            lr = args.learning_rate * (1.0 - update / num_updates)
+            for optimizer in (actor_optimizer, critic_optimizer):
+                optimizer.param_groups[0]["lr"] = lr
+
+        # 1. a rollout of num_steps steps in every env
+        for step in range(args.num_steps):
+            obs_buf[step] = torch.as_tensor(next_obs, device=device)
+            is_reset_buf[step] = next_is_reset
+            with torch.no_grad():
+                probs = actor(obs_buf[step]).softmax(dim=-1)
+            # the same draw as Categorical(probs).sample(), without its per-call argument checks
+            actions[step] = torch.multinomial(probs, 1).squeeze(-1)
+            next_obs, reward, terminated, truncated, _ = envs.step(actions[step].cpu().numpy())
+            rewards[step] = reward
+            terminated_buf[step] = terminated
+            real_step = ~next_is_reset
+            global_step += int(real_step.sum())
+            episode_returns += reward
+            episode_lengths += real_step
+            next_is_reset = terminated | truncated
+            for env_index in np.nonzero(next_is_reset)[0]:
+                recent_returns.append(episode_returns[env_index])
+                writer.add_scalar("charts/episodic_return", episode_returns[env_index], global_step)
+                writer.add_scalar("charts/episodic_length", episode_lengths[env_index], global_step)
+            episode_returns[next_is_reset] = 0.0
+            episode_lengths[next_is_reset] = 0
+        obs_buf[args.num_steps] = torch.as_tensor(next_obs, device=device)
+
+        # 2. targets from the critic as it is now, without gradient
+        with torch.no_grad():
+            values = critic(obs_buf)
+        rewards_t = torch.as_tensor(rewards, device=device)
+        terminated_t = torch.as_tensor(terminated_buf, device=device)
+        is_reset_t = torch.as_tensor(is_reset_buf, device=device)
+        returns = n_step_returns(rewards_t, values, terminated_t, is_reset_t, args.gamma)
+        advantages = returns - values[:-1]
+
+        # 3. one step of each optimizer on the whole rollout, in one batched pass per network.
+        # Reset steps stay in the batch (fixed shapes are cheaper than indexing) with weight 0.
+        learn = 1.0 - is_reset_t  # reset steps carry no decision of the agent's
+        num_learn = learn.sum().clamp(min=1.0)
+        # what Categorical(logits).log_prob and .entropy compute, in three ops
+        log_pi = actor(obs_buf[:-1]).log_softmax(dim=-1)
+        log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
+        policy_loss = -(learn * advantages * log_prob).sum() / num_learn
+        entropy = -(learn * (log_pi.exp() * log_pi).sum(-1)).sum() / num_learn
+        value_loss = (learn * (returns - critic(obs_buf[:-1])) ** 2).sum() / num_learn
+        actor_optimizer.zero_grad()
+        critic_optimizer.zero_grad()
+        # the networks share no parameter, so one backward of the sum gives each its own gradient
+        (policy_loss - args.ent_coef * entropy + args.vf_coef * value_loss).backward()
+        nn.utils.clip_grad_norm_(actor.parameters(), args.max_grad_norm)
+        nn.utils.clip_grad_norm_(critic.parameters(), args.max_grad_norm)
+        actor_optimizer.step()
+        critic_optimizer.step()
+
+        # 4. logging
+        if update % 10 == 0 or update == num_updates - 1:
+            target, predicted = returns[learn.bool()], values[:-1][learn.bool()]
+            explained_var = 1.0 - (target - predicted).var() / target.var()
+            sps = int(global_step / (time.time() - start_time))
+            writer.add_scalar("charts/SPS", sps, global_step)
+            writer.add_scalar("charts/learning_rate", actor_optimizer.param_groups[0]["lr"], global_step)
+            writer.add_scalar("losses/policy_loss", policy_loss.item(), global_step)
+            writer.add_scalar("losses/value_loss", value_loss.item(), global_step)
+            writer.add_scalar("losses/entropy", entropy.item(), global_step)
+            writer.add_scalar("losses/explained_variance", explained_var.item(), global_step)
+            if time.time() - last_print > 2 or update == num_updates - 1:
+                last_print = time.time()
+                left = (num_updates - update - 1) * batch_size / max(sps, 1)
+                mean_return = np.mean(recent_returns) if recent_returns else float("nan")
+                print(
+                    f"step {global_step:,}/{args.total_timesteps:,} | {sps:,} steps/s | "
+                    f"mean return (last 100) {mean_return:.1f} | {left:.0f}s left",
+                    flush=True,
+                )
+    envs.close()
+    train_seconds = time.time() - start_time
+
+    if args.save_model:
+        model_path = f"runs/{run_name}/{args.exp_name}.pt"
+        torch.save({"actor": actor.state_dict(), "critic": critic.state_dict(), "args": vars(args)}, model_path)
+        print(f"model saved to {model_path}")
+
+    summary = {"run_name": run_name, "global_step": global_step, "train_seconds": train_seconds}
+    if args.eval_episodes > 0:
+        eval_returns = evaluate(actor, args, run_name, device)
+        stats = {
+            "mean": eval_returns.mean(),
+            "std": eval_returns.std(),
+            "min": eval_returns.min(),
+            "max": eval_returns.max(),
+        }
+        writer.add_scalar("eval/episodic_return", stats["mean"], global_step)
+        for key in ("std", "min", "max"):
+            writer.add_scalar(f"eval/episodic_return_{key}", stats[key], global_step)
+        print(
+            f"eval over {args.eval_episodes} episodes: mean {stats['mean']:.1f} +- {stats['std']:.1f} "
+            f"(min {stats['min']:.1f}, max {stats['max']:.1f})"
+        )
+        summary.update({f"eval_{key}": float(value) for key, value in stats.items()})
+    writer.close()
+    return summary
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))
