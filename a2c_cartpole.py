@@ -166,11 +166,12 @@ def n_step_returns(
     which is exactly the bootstrap a truncated episode needs; a terminated one multiplies it by 0.
     Nothing crosses into the next episode: a reset step starts the recursion afresh.
     """
+    discounts = gamma * (1.0 - terminated)
+    is_reset = is_reset.bool()
     returns = torch.zeros_like(rewards)
     running = values[-1]
     for t in reversed(range(rewards.shape[0])):
-        running = rewards[t] + gamma * (1.0 - terminated[t]) * running
-        running = torch.where(is_reset[t].bool(), values[t], running)
+        running = torch.where(is_reset[t], values[t], rewards[t] + discounts[t] * running)
         returns[t] = running
     return returns
 
@@ -259,9 +260,10 @@ def main(args: Args) -> dict:
             obs_buf[step] = torch.as_tensor(next_obs, device=device)
             is_reset_buf[step] = next_is_reset
             with torch.no_grad():
-                probs = actor(obs_buf[step]).softmax(dim=-1)
-            # the same draw as Categorical(probs).sample(), without its per-call argument checks
-            actions[step] = torch.multinomial(probs, 1).squeeze(-1)
+                logits = actor(obs_buf[step])
+            # Gumbel-max: the argmax of logits plus Gumbel noise (-log of an Exp(1) draw) is a
+            # sample of Categorical(logits), in three cheap ops instead of softmax and multinomial
+            actions[step] = (logits - torch.empty_like(logits).exponential_().log()).argmax(dim=-1)
             next_obs, reward, terminated, truncated, _ = envs.step(actions[step].cpu().numpy())
             rewards[step] = reward
             terminated_buf[step] = terminated
@@ -278,14 +280,14 @@ def main(args: Args) -> dict:
             episode_lengths[next_is_reset] = 0
         obs_buf[args.num_steps] = torch.as_tensor(next_obs, device=device)
 
-        # 2. targets from the critic as it is now, without gradient
-        with torch.no_grad():
-            values = critic(obs_buf)
+        # 2. the critic's values of the rollout and of the observation after it, in one pass; the
+        # targets and advantages use them detached (a target does not move with the prediction)
+        values = critic(obs_buf)
         rewards_t = torch.as_tensor(rewards, device=device)
         terminated_t = torch.as_tensor(terminated_buf, device=device)
         is_reset_t = torch.as_tensor(is_reset_buf, device=device)
-        returns = n_step_returns(rewards_t, values, terminated_t, is_reset_t, args.gamma)
-        advantages = returns - values[:-1]
+        returns = n_step_returns(rewards_t, values.detach(), terminated_t, is_reset_t, args.gamma)
+        advantages = returns - values[:-1].detach()
 
         # 3. one step of each optimizer on the whole rollout, in one batched pass per network.
         # Reset steps stay in the batch (fixed shapes are cheaper than indexing) with weight 0.
@@ -296,7 +298,7 @@ def main(args: Args) -> dict:
         log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
         policy_loss = -(learn * advantages * log_prob).sum() / num_learn
         entropy = -(learn * (log_pi.exp() * log_pi).sum(-1)).sum() / num_learn
-        value_loss = (learn * (returns - critic(obs_buf[:-1])) ** 2).sum() / num_learn
+        value_loss = (learn * (returns - values[:-1]) ** 2).sum() / num_learn
         actor_optimizer.zero_grad()
         critic_optimizer.zero_grad()
         # the networks share no parameter, so one backward of the sum gives each its own gradient
@@ -308,7 +310,7 @@ def main(args: Args) -> dict:
 
         # 4. logging
         if update % 10 == 0 or update == num_updates - 1:
-            target, predicted = returns[learn.bool()], values[:-1][learn.bool()]
+            target, predicted = returns[learn.bool()], values[:-1].detach()[learn.bool()]
             explained_var = 1.0 - (target - predicted).var() / target.var()
             sps = int(global_step / (time.time() - start_time))
             writer.add_scalar("charts/SPS", sps, global_step)

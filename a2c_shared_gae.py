@@ -148,6 +148,10 @@ class ActorCritic(nn.Module):
         hidden = self.torso(obs)
         return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)
 
+    def logits(self, obs: torch.Tensor) -> torch.Tensor:
+        """Action logits alone: acting needs no value."""
+        return self.policy_head(self.torso(obs))
+
 
 def gae_advantages(
     rewards: torch.Tensor,
@@ -166,12 +170,13 @@ def gae_advantages(
     observation), which is exactly what a truncated episode needs; a terminated one multiplies it
     by 0. The advantage of a reset step is 0 and nothing flows back across it into the episode before.
     """
+    not_reset = 1.0 - is_reset
+    deltas = (rewards + gamma * (1.0 - terminated) * values[1:] - values[:-1]) * not_reset
+    carry = gamma * gae_lambda * not_reset
     advantages = torch.zeros_like(rewards)
     running = torch.zeros_like(values[-1])
     for t in reversed(range(rewards.shape[0])):
-        delta = rewards[t] + gamma * (1.0 - terminated[t]) * values[t + 1] - values[t]
-        running = delta + gamma * gae_lambda * running
-        running = torch.where(is_reset[t].bool(), 0.0, running)
+        running = deltas[t] + carry[t] * running
         advantages[t] = running
     return advantages
 
@@ -191,7 +196,7 @@ def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device
         episode_return, done = 0.0, False
         while not done:
             with torch.no_grad():
-                logits, _ = agent(torch.as_tensor(obs, dtype=torch.float32, device=device))
+                logits = agent.logits(torch.as_tensor(obs, dtype=torch.float32, device=device))
             obs, reward, terminated, truncated, _ = env.step(int(logits.argmax()))
             episode_return += float(reward)
             done = terminated or truncated
@@ -256,9 +261,10 @@ def main(args: Args) -> dict:
             obs_buf[step] = torch.as_tensor(next_obs, device=device)
             is_reset_buf[step] = next_is_reset
             with torch.no_grad():
-                probs = agent(obs_buf[step])[0].softmax(dim=-1)
-            # the same draw as Categorical(probs).sample(), without its per-call argument checks
-            actions[step] = torch.multinomial(probs, 1).squeeze(-1)
+                logits = agent.logits(obs_buf[step])
+            # Gumbel-max: the argmax of logits plus Gumbel noise (-log of an Exp(1) draw) is a
+            # sample of Categorical(logits), in three cheap ops instead of softmax and multinomial
+            actions[step] = (logits - torch.empty_like(logits).exponential_().log()).argmax(dim=-1)
             next_obs, reward, terminated, truncated, _ = envs.step(actions[step].cpu().numpy())
             rewards[step] = reward
             terminated_buf[step] = terminated
@@ -275,26 +281,27 @@ def main(args: Args) -> dict:
             episode_lengths[next_is_reset] = 0
         obs_buf[args.num_steps] = torch.as_tensor(next_obs, device=device)
 
-        # 2. advantages from the value head as it is now, without gradient
-        with torch.no_grad():
-            values = agent(obs_buf)[1]
+        # 2. both heads on the rollout and on the observation after it, in one pass; the advantages
+        # and value targets use the values detached (a target does not move with the prediction)
+        logits, values = agent(obs_buf)
         rewards_t = torch.as_tensor(rewards, device=device)
         terminated_t = torch.as_tensor(terminated_buf, device=device)
         is_reset_t = torch.as_tensor(is_reset_buf, device=device)
-        advantages = gae_advantages(rewards_t, values, terminated_t, is_reset_t, args.gamma, args.gae_lambda)
-        returns = advantages + values[:-1]
+        advantages = gae_advantages(
+            rewards_t, values.detach(), terminated_t, is_reset_t, args.gamma, args.gae_lambda
+        )
+        returns = advantages + values[:-1].detach()
 
         # 3. one optimizer step on the whole rollout, in one batched pass.
         # Reset steps stay in the batch (fixed shapes are cheaper than indexing) with weight 0.
         learn = 1.0 - is_reset_t  # reset steps carry no decision of the agent's
         num_learn = learn.sum().clamp(min=1.0)
         # what Categorical(logits).log_prob and .entropy compute, in three ops
-        logits, new_values = agent(obs_buf[:-1])
-        log_pi = logits.log_softmax(dim=-1)
+        log_pi = logits[:-1].log_softmax(dim=-1)
         log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
         policy_loss = -(learn * advantages * log_prob).sum() / num_learn
         entropy = -(learn * (log_pi.exp() * log_pi).sum(-1)).sum() / num_learn
-        value_loss = (learn * (returns - new_values) ** 2).sum() / num_learn
+        value_loss = (learn * (returns - values[:-1]) ** 2).sum() / num_learn
         optimizer.zero_grad()
         (policy_loss - args.ent_coef * entropy + args.vf_coef * value_loss).backward()
         nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
@@ -302,7 +309,7 @@ def main(args: Args) -> dict:
 
         # 4. logging
         if update % 10 == 0 or update == num_updates - 1:
-            target, predicted = returns[learn.bool()], values[:-1][learn.bool()]
+            target, predicted = returns[learn.bool()], values[:-1].detach()[learn.bool()]
             explained_var = 1.0 - (target - predicted).var() / target.var()
             sps = int(global_step / (time.time() - start_time))
             writer.add_scalar("charts/SPS", sps, global_step)

@@ -1,0 +1,107 @@
+"""The A2C CartPole scripts run end to end as a user runs them: smoke, learning, determinism, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.conftest import load_script, only_run_dir, read_scalars, run_script
+
+SCRIPTS = ["a2c_cartpole.py", "a2c_shared_gae.py"]
+TAGS = [
+    "charts/episodic_return",
+    "charts/episodic_length",
+    "charts/SPS",
+    "charts/learning_rate",
+    "losses/policy_loss",
+    "losses/value_loss",
+    "losses/entropy",
+    "losses/explained_variance",
+    "eval/episodic_return",
+]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_smoke(script, tmp_path):
+    result = run_script(script, "--total-timesteps", "4000", "--eval-episodes", "2", "--capture-video", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "eval over 2 episodes" in result.stdout and "steps/s" in result.stdout
+    run_dir = only_run_dir(tmp_path)
+    scalars = read_scalars(run_dir)
+    for tag in TAGS:
+        assert tag in scalars, tag
+        assert all(math.isfinite(value) for _, value in scalars[tag]), tag
+    assert (run_dir / f"{script[:-3]}.pt").is_file()
+    assert len(list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))) == 2
+
+    # reset steps are neither counted nor rewarded: on CartPole (reward 1 per step) a return equals
+    # its length, and the episodes' lengths add up to no more than the steps counted
+    lengths = [value for _, value in scalars["charts/episodic_length"]]
+    returns = [value for _, value in scalars["charts/episodic_return"]]
+    assert returns == lengths
+    final_step = scalars["charts/SPS"][-1][0]
+    assert sum(lengths) <= final_step <= 4000
+    # 100 updates of 8 envs x 5 steps: every step is counted but one reset step per finished episode
+    assert final_step == 4000 - len(lengths) - 0 or final_step >= 4000 - len(lengths) - 8
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+@pytest.mark.parametrize("env_id", ["Acrobot-v1", "MountainCar-v0"])
+def test_other_discrete_envs_run_to_the_end(script, env_id, tmp_path):
+    result = run_script(
+        script, "--env-id", env_id, "--num-envs", "2", "--total-timesteps", "600", "--eval-episodes", "1",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "eval over 1 episodes" in result.stdout
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_learns_cartpole_on_a_small_budget(script, in_tmp):
+    module = load_script(script)
+    module.main(module.Args(total_timesteps=40_000, save_model=False, eval_episodes=0))
+    returns = [value for _, value in read_scalars(only_run_dir(in_tmp))["charts/episodic_return"]]
+    # a random policy averages about 22 on CartPole
+    assert np.mean(returns[:20]) < 50
+    assert np.mean(returns[-20:]) > 100
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_same_seed_same_curve(script, in_tmp):
+    module = load_script(script)
+    for _ in range(2):
+        module.main(module.Args(seed=3, total_timesteps=4_000, save_model=False, eval_episodes=0))
+    first, second = [read_scalars(d) for d in sorted((in_tmp / "runs").iterdir())]
+    for tag in ("charts/episodic_return", "losses/policy_loss", "losses/value_loss"):
+        assert first[tag] == second[tag], tag
+
+
+BAD_INPUT = [
+    (["--env-id", "NoSuchEnv-v0"], "NoSuchEnv-v0"),
+    (["--env-id", "Pendulum-v1"], "Discrete"),
+    (["--env-id", "tests.fake_envs:ImageObs-v0"], "1-D Box"),
+    (["--num-envs", "0"], "--num-envs"),
+    (["--num-steps", "0"], "--num-steps"),
+    (["--total-timesteps", "10"], "--total-timesteps"),
+    (["--gamma", "1.5"], "--gamma"),
+    (["--learning-rate", "-1"], "--learning-rate"),
+    (["--eval-episodes", "-1"], "--eval-episodes"),
+]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+@pytest.mark.parametrize("bad_args,mentions", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+def test_bad_input_one_line_exit_2_nothing_written(script, bad_args, mentions, tmp_path):
+    result = run_script(script, *bad_args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:") and mentions in lines[0]
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_gae_lambda(tmp_path):
+    result = run_script("a2c_shared_gae.py", "--gae-lambda", "1.5", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("error: --gae-lambda")
+    assert list(tmp_path.iterdir()) == []
