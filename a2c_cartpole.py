@@ -47,13 +47,13 @@ class Args:
     # environment
     env_id: str = "CartPole-v1"
     """a gymnasium env id with a 1-D Box observation and a Discrete action space"""
-    num_envs: int = 8
+    num_envs: int = 16
     """parallel envs"""
 
     # algorithm
     total_timesteps: int = 200_000
     """budget in env steps, summed over envs"""
-    learning_rate: float = 1e-3
+    learning_rate: float = 2.5e-3
     """Adam learning rate of the actor and of the critic"""
     anneal_lr: bool = True
     """if toggled, decay the learning rates linearly to 0 over the budget"""
@@ -64,7 +64,7 @@ class Args:
     ent_coef: float = 0.0
     """entropy bonus coefficient"""
     vf_coef: float = 0.5
-    """value loss coefficient (the critic has its own optimizer, so this only scales its step)"""
+    """value loss coefficient: scales the critic's gradient before clipping (Adam undoes a constant scale)"""
     max_grad_norm: float = 0.5
     """clip each network's gradient to this global norm"""
     hidden_size: int = 64
@@ -291,14 +291,15 @@ def main(args: Args) -> dict:
 
         # 3. one step of each optimizer on the whole rollout, in one batched pass per network.
         # Reset steps stay in the batch (fixed shapes are cheaper than indexing) with weight 0.
-        learn = 1.0 - is_reset_t  # reset steps carry no decision of the agent's
-        num_learn = learn.sum().clamp(min=1.0)
+        learn = is_reset_t == 0  # reset steps carry no decision of the agent's
+        # each learned-from step's weight in the batch means; a reset step's is 0
+        step_weight = learn / learn.sum().clamp(min=1)
         # what Categorical(logits).log_prob and .entropy compute, in three ops
         log_pi = actor(obs_buf[:-1]).log_softmax(dim=-1)
         log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
-        policy_loss = -(learn * advantages * log_prob).sum() / num_learn
-        entropy = -(learn * (log_pi.exp() * log_pi).sum(-1)).sum() / num_learn
-        value_loss = (learn * (returns - values[:-1]) ** 2).sum() / num_learn
+        policy_loss = -(step_weight * advantages * log_prob).sum()
+        entropy = -(step_weight * (log_pi.exp() * log_pi).sum(-1)).sum()
+        value_loss = (step_weight * (returns - values[:-1]) ** 2).sum()
         actor_optimizer.zero_grad()
         critic_optimizer.zero_grad()
         # the networks share no parameter, so one backward of the sum gives each its own gradient
@@ -310,7 +311,7 @@ def main(args: Args) -> dict:
 
         # 4. logging
         if update % 10 == 0 or update == num_updates - 1:
-            target, predicted = returns[learn.bool()], values[:-1].detach()[learn.bool()]
+            target, predicted = returns[learn], values[:-1].detach()[learn]
             explained_var = 1.0 - (target - predicted).var() / target.var()
             sps = int(global_step / (time.time() - start_time))
             writer.add_scalar("charts/SPS", sps, global_step)

@@ -54,7 +54,7 @@ class Args:
     # algorithm
     total_timesteps: int = 200_000
     """budget in env steps, summed over envs"""
-    learning_rate: float = 1e-3
+    learning_rate: float = 2.5e-3
     """Adam learning rate"""
     anneal_lr: bool = True
     """if toggled, decay the learning rates linearly to 0 over the budget"""
@@ -64,10 +64,11 @@ class Args:
     """discount factor"""
     gae_lambda: float = 0.95
     """GAE lambda: 1 gives the n-step advantage, 0 the one-step TD error"""
-    ent_coef: float = 0.0
+    ent_coef: float = 0.01
     """entropy bonus coefficient"""
-    vf_coef: float = 0.5
-    """value loss coefficient (the value head shares the torso with the policy)"""
+    vf_coef: float = 0.1
+    """value loss coefficient: small, so that the value loss (returns near 100 on CartPole) does not
+    crowd the policy out of the shared torso's clipped gradient"""
     max_grad_norm: float = 0.5
     """clip the gradient to this global norm"""
     hidden_size: int = 64
@@ -294,14 +295,15 @@ def main(args: Args) -> dict:
 
         # 3. one optimizer step on the whole rollout, in one batched pass.
         # Reset steps stay in the batch (fixed shapes are cheaper than indexing) with weight 0.
-        learn = 1.0 - is_reset_t  # reset steps carry no decision of the agent's
-        num_learn = learn.sum().clamp(min=1.0)
+        learn = is_reset_t == 0  # reset steps carry no decision of the agent's
+        # each learned-from step's weight in the batch means; a reset step's is 0
+        step_weight = learn / learn.sum().clamp(min=1)
         # what Categorical(logits).log_prob and .entropy compute, in three ops
         log_pi = logits[:-1].log_softmax(dim=-1)
         log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
-        policy_loss = -(learn * advantages * log_prob).sum() / num_learn
-        entropy = -(learn * (log_pi.exp() * log_pi).sum(-1)).sum() / num_learn
-        value_loss = (learn * (returns - values[:-1]) ** 2).sum() / num_learn
+        policy_loss = -(step_weight * advantages * log_prob).sum()
+        entropy = -(step_weight * (log_pi.exp() * log_pi).sum(-1)).sum()
+        value_loss = (step_weight * (returns - values[:-1]) ** 2).sum()
         optimizer.zero_grad()
         (policy_loss - args.ent_coef * entropy + args.vf_coef * value_loss).backward()
         nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
@@ -309,7 +311,7 @@ def main(args: Args) -> dict:
 
         # 4. logging
         if update % 10 == 0 or update == num_updates - 1:
-            target, predicted = returns[learn.bool()], values[:-1].detach()[learn.bool()]
+            target, predicted = returns[learn], values[:-1].detach()[learn]
             explained_var = 1.0 - (target - predicted).var() / target.var()
             sps = int(global_step / (time.time() - start_time))
             writer.add_scalar("charts/SPS", sps, global_step)
