@@ -38,6 +38,16 @@ def read_scalars(run_dir: Path) -> dict:
     return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
 
 
+def assert_rejected(result: subprocess.CompletedProcess, mentions: str, cwd: Path):
+    """A user's mistake: one `error:` line naming the problem, exit status 2, nothing on disk."""
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:") and mentions in lines[0]
+    assert "Traceback" not in result.stderr
+    assert list(cwd.iterdir()) == []
+
+
 def only_run_dir(cwd: Path) -> Path:
     run_dirs = list((cwd / "runs").iterdir())
     assert len(run_dirs) == 1, run_dirs
