@@ -38,6 +38,20 @@ def read_scalars(run_dir: Path) -> dict:
     return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
 
 
+# mistakes every script must reject; each test file adds its own family's
+COMMON_BAD_INPUT = [
+    (["--env-id", "NoSuchEnv-v0"], "NoSuchEnv-v0"),
+    (["--env-id", "Pendulum-v1"], "Discrete"),
+    (["--env-id", "tests.fake_envs:ImageObs-v0"], "1-D Box"),
+    (["--num-envs", "0"], "--num-envs"),
+    (["--gamma", "1.5"], "--gamma"),
+    (["--gamma", "-0.1"], "--gamma"),
+    (["--learning-rate", "0"], "--learning-rate"),
+    (["--learning-rate", "-1"], "--learning-rate"),
+    (["--eval-episodes", "-1"], "--eval-episodes"),
+]
+
+
 def assert_rejected(result: subprocess.CompletedProcess, mentions: str, cwd: Path):
     """A user's mistake: one `error:` line naming the problem, exit status 2, nothing on disk."""
     assert result.returncode == 2

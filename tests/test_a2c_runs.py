@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import assert_rejected, load_script, only_run_dir, read_scalars, run_script
+from tests.conftest import COMMON_BAD_INPUT, assert_rejected, load_script, only_run_dir, read_scalars, run_script
 
 SCRIPTS = ["a2c_cartpole.py", "a2c_shared_gae.py"]
 TAGS = [
@@ -79,17 +79,10 @@ def test_same_seed_same_curve(script, in_tmp):
         assert first[tag] == second[tag], tag
 
 
-BAD_INPUT = [
-    (["--env-id", "NoSuchEnv-v0"], "NoSuchEnv-v0"),
-    (["--env-id", "Pendulum-v1"], "Discrete"),
-    (["--env-id", "tests.fake_envs:ImageObs-v0"], "1-D Box"),
-    (["--num-envs", "0"], "--num-envs"),
+BAD_INPUT = COMMON_BAD_INPUT + [
     (["--num-steps", "0"], "--num-steps"),
     (["--total-timesteps", "10"], "--total-timesteps"),
-    (["--gamma", "1.5"], "--gamma"),
-    (["--learning-rate", "-1"], "--learning-rate"),
     (["--max-grad-norm", "0"], "--max-grad-norm"),
-    (["--eval-episodes", "-1"], "--eval-episodes"),
 ]
 
 

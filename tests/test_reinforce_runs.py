@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import assert_rejected, load_script, only_run_dir, read_scalars, run_script
+from tests.conftest import COMMON_BAD_INPUT, assert_rejected, load_script, only_run_dir, read_scalars, run_script
 
 SCRIPTS = ["reinforce_cartpole.py", "reinforce_rtg_cartpole.py"]
 TAGS = [
@@ -79,17 +79,7 @@ def test_same_seed_same_curve(script, in_tmp):
     assert third["losses/policy_loss"] != first["losses/policy_loss"]
 
 
-BAD_INPUT = [
-    (["--env-id", "NoSuchEnv-v0"], "NoSuchEnv-v0"),
-    (["--env-id", "Pendulum-v1"], "Discrete"),
-    (["--env-id", "tests.fake_envs:ImageObs-v0"], "1-D Box"),
-    (["--num-envs", "0"], "--num-envs"),
-    (["--total-timesteps", "100"], "--total-timesteps"),
-    (["--gamma", "1.5"], "--gamma"),
-    (["--gamma", "-0.1"], "--gamma"),
-    (["--learning-rate", "0"], "--learning-rate"),
-    (["--eval-episodes", "-1"], "--eval-episodes"),
-]
+BAD_INPUT = COMMON_BAD_INPUT + [(["--total-timesteps", "100"], "--total-timesteps")]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
