@@ -87,6 +87,38 @@ def test_gae_matches_the_cartpole_gae_when_every_termination_is_followed_by_a_re
         assert torch.allclose(atari_gae(rewards, values, terminated, is_reset, 0.99, gae_lambda), expected)
 
 
+def test_tf_rmsprop_puts_eps_inside_the_root_and_starts_the_mean_square_at_one():
+    # one weight w = 1 with a constant gradient 0.1 (loss 0.1 w); lr 0.01, alpha 0.9, eps 0.01.
+    # TensorFlow's form, mean square s starting at 1:
+    #   s1 = 0.9 * 1 + 0.1 * 0.01 = 0.901;  w1 = 1 - 0.01 * 0.1 / sqrt(0.901 + 0.01) = 0.9989523
+    #   s2 = 0.9 * 0.901 + 0.001 = 0.8119; w2 = w1 - 0.001 / sqrt(0.8219) = 0.9978493
+    # PyTorch's form, s starting at 0 and eps outside the root, takes steps over 20 times larger:
+    #   s1 = 0.001; w1 = 1 - 0.001 / (sqrt(0.001) + 0.01) = 0.9759747
+    module = load_script("a2c_atari.py")
+    for optimizer_class, expected in ((module.RMSpropTF, [0.9989523, 0.9978493]), (torch.optim.RMSprop, [0.9759747])):
+        weight = torch.nn.Parameter(torch.ones(1))
+        optimizer = optimizer_class([weight], lr=0.01, alpha=0.9, eps=0.01)
+        for value in expected:
+            optimizer.zero_grad()
+            (0.1 * weight).sum().backward()
+            optimizer.step()
+            assert weight.item() == pytest.approx(value, abs=1e-7)
+
+
+def test_same_seed_same_run(in_tmp):
+    module = load_script("a2c_atari.py")
+    args = dict(ARGS, num_envs=2, total_timesteps=200, noop_max=30)
+    logs = []
+    for _ in range(2):
+        module.main(module.Args(**args))
+        logs.append(read_scalars(sorted((in_tmp / "runs").iterdir())[-1]))
+    first, second = logs
+    assert first.keys() == second.keys() and "losses/policy_loss" in first
+    for tag in first:
+        if tag != "charts/SPS":
+            assert [value for _, value in first[tag]] == [value for _, value in second[tag]], tag
+
+
 def test_eval_env_sees_what_the_training_env_sees():
     module = load_script("a2c_atari.py")
     args = module.Args(env_id="ALE/SpaceInvaders-v5", num_envs=1, noop_max=0)
