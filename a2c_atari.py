@@ -329,6 +329,10 @@ def main(args: Args) -> dict:
 
     global_step = 0
     recent_returns = deque(maxlen=100)
+    # (global_step, return, length) of the episodes that ended since the last logging: each
+    # add_scalar wakes TensorBoard's writer thread, which costs about twice as much one step at
+    # a time as it does in a burst with the losses
+    ended_episodes = []
     episode_returns = np.zeros(args.num_envs)
     episode_lengths = np.zeros(args.num_envs, dtype=np.int64)
     start_time = last_print = time.time()
@@ -363,8 +367,7 @@ def main(args: Args) -> dict:
             next_is_reset = terminated | truncated
             for env_index in np.nonzero(next_is_reset)[0]:
                 recent_returns.append(episode_returns[env_index])
-                writer.add_scalar("charts/episodic_return", episode_returns[env_index], global_step)
-                writer.add_scalar("charts/episodic_length", episode_lengths[env_index], global_step)
+                ended_episodes.append((global_step, episode_returns[env_index], episode_lengths[env_index]))
             episode_returns[next_is_reset] = 0.0
             episode_lengths[next_is_reset] = 0
         obs_buf[args.num_steps] = torch.as_tensor(next_obs, device=device)
@@ -398,6 +401,10 @@ def main(args: Args) -> dict:
 
         # 4. logging
         if update % 10 == 0 or update == num_updates - 1:
+            for step_ended, episode_return, episode_length in ended_episodes:
+                writer.add_scalar("charts/episodic_return", episode_return, step_ended)
+                writer.add_scalar("charts/episodic_length", episode_length, step_ended)
+            ended_episodes.clear()
             target, predicted = returns[learn], values[:-1].detach()[learn]
             explained_var = 1.0 - (target - predicted).var() / target.var()
             sps = int(global_step / (time.time() - start_time))
