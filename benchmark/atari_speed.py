@@ -4,11 +4,12 @@
     python benchmark/atari_speed.py --repeats 3
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
-default thread count, and prints training steps per second (agent steps, 4 frames each): ours
-from the run's own `charts/SPS`, Stable-Baselines3's as `total_timesteps` over the seconds spent in
-`learn()`. Both play 16 envs x 5 steps of Breakout with the classic preprocessing (frame skip 4,
-84x84 grayscale, 4 stacked frames, no sticky actions), train the Nature CNN with TensorFlow-style
-RMSprop, and skip evaluation. Stable-Baselines3 uses its zoo settings: its Atari wrappers on
+default thread count, round by round, and prints training steps per second (agent steps, 4 frames
+each): ours from the run's own `charts/SPS`, Stable-Baselines3's as `total_timesteps` over the
+seconds spent in `learn()`. Both play 16 envs x 5 steps of Breakout with the classic preprocessing
+(frame skip 4, 84x84 grayscale, 4 stacked frames, no sticky actions), train the Nature CNN with
+RMSprop (ours PyTorch's, the default; Stable-Baselines3's zoo its TensorFlow-like one; the two cost
+the same) and skip evaluation. Stable-Baselines3 uses its zoo settings: its Atari wrappers on
 BreakoutNoFrameskip-v4 in a DummyVecEnv (the games step one after another in Python).
 """
 
@@ -72,10 +73,18 @@ def main():
     if not args.no_sb3:
         jobs.append(("Stable-Baselines3 A2C", lambda seed: sb3(args, seed)))
     print(f"Breakout, 16 envs x 5 steps, {args.total_timesteps:,} agent steps a run")
-    print("| implementation | steps/s, median (min-max) |\n|---|---|")
-    for name, job in jobs:
-        sps = [job(seed) for seed in range(1, args.repeats + 1)]
-        print(f"| {name} | {np.median(sps):,.0f} ({min(sps):,.0f}-{max(sps):,.0f}) |", flush=True)
+    # round by round, every implementation once a round: a machine whose speed drifts (a shared
+    # virtual machine does) then slows all of them alike instead of whichever ran last
+    sps = {name: [] for name, _ in jobs}
+    for seed in range(1, args.repeats + 1):
+        for name, job in jobs:
+            sps[name].append(job(seed))
+            print(f"round {seed}: {name} {sps[name][-1]:,.0f} steps/s", flush=True)
+    sb3_median = np.median(sps["Stable-Baselines3 A2C"]) if not args.no_sb3 else None
+    print("| implementation | steps/s, median (min-max) | median over Stable-Baselines3's |\n|---|---|---|")
+    for name, values in sps.items():
+        ratio = f"{np.median(values) / sb3_median:.2f}x" if sb3_median else "-"
+        print(f"| {name} | {np.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@
     python benchmark/speed.py --num-envs 8 --num-steps 5 --repeats 3
 
 Runs one job at a time (nothing else should be running), each in a fresh process with one torch
-thread, and prints training steps per second: ours from the run's own `charts/SPS` (env steps that
-belong to episodes, over the seconds since training started), Stable-Baselines3's as
-`total_timesteps` over the seconds spent in `learn()`. Both use an 8-envs x 5-steps rollout, Adam or
-RMSprop on a 64-64 tanh MLP (Stable-Baselines3's default CartPole policy), and no evaluation.
+thread, round by round, and prints training steps per second: ours from the run's own
+`charts/SPS` (env steps that belong to episodes, over the seconds since training started),
+Stable-Baselines3's as `total_timesteps` over the seconds spent in `learn()`. Both use an
+8-envs x 5-steps rollout, Adam or RMSprop on a 64-64 tanh MLP (Stable-Baselines3's default
+CartPole policy), and no evaluation.
 """
 
 import argparse
@@ -74,10 +75,18 @@ def main():
     if not args.no_sb3:
         jobs.append(("Stable-Baselines3 A2C", lambda seed: sb3(args, seed)))
     print(f"{args.num_envs} envs x {args.num_steps} steps, {args.total_timesteps:,} steps a run, one torch thread")
-    print("| implementation | steps/s, median (min-max) |\n|---|---|")
-    for name, job in jobs:
-        sps = [job(seed) for seed in range(1, args.repeats + 1)]
-        print(f"| {name} | {np.median(sps):,.0f} ({min(sps):,.0f}-{max(sps):,.0f}) |", flush=True)
+    # round by round, every implementation once a round: a machine whose speed drifts (a shared
+    # virtual machine does) then slows all of them alike instead of whichever ran last
+    sps = {name: [] for name, _ in jobs}
+    for seed in range(1, args.repeats + 1):
+        for name, job in jobs:
+            sps[name].append(job(seed))
+            print(f"round {seed}: {name} {sps[name][-1]:,.0f} steps/s", flush=True)
+    sb3_median = np.median(sps["Stable-Baselines3 A2C"]) if not args.no_sb3 else None
+    print("| implementation | steps/s, median (min-max) | median over Stable-Baselines3's |\n|---|---|---|")
+    for name, values in sps.items():
+        ratio = f"{np.median(values) / sb3_median:.2f}x" if sb3_median else "-"
+        print(f"| {name} | {np.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {ratio} |")
 
 
 if __name__ == "__main__":
