@@ -230,9 +230,12 @@ def main(args: Args) -> dict:
     obs_dim = envs.single_observation_space.shape[0]
     actor = Actor(obs_dim, int(envs.single_action_space.n), args.hidden_size).to(device)
     critic = Critic(obs_dim, args.hidden_size).to(device)
+    # the parameters as lists, made once: .parameters() walks the modules on every call, about
+    # 20 us here, a third of what clipping these small networks' gradients costs
+    actor_params, critic_params = list(actor.parameters()), list(critic.parameters())
     # fused: one kernel per step instead of a handful of small ops per parameter
-    actor_optimizer = torch.optim.Adam(actor.parameters(), lr=args.learning_rate, fused=True)
-    critic_optimizer = torch.optim.Adam(critic.parameters(), lr=args.learning_rate, fused=True)
+    actor_optimizer = torch.optim.Adam(actor_params, lr=args.learning_rate, fused=True)
+    critic_optimizer = torch.optim.Adam(critic_params, lr=args.learning_rate, fused=True)
 
     obs_buf = torch.zeros((args.num_steps + 1, args.num_envs, obs_dim), device=device)
     actions = torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device)
@@ -307,8 +310,8 @@ def main(args: Args) -> dict:
         critic_optimizer.zero_grad()
         # the networks share no parameter, so one backward of the sum gives each its own gradient
         (policy_loss - args.ent_coef * entropy + args.vf_coef * value_loss).backward()
-        nn.utils.clip_grad_norm_(actor.parameters(), args.max_grad_norm)
-        nn.utils.clip_grad_norm_(critic.parameters(), args.max_grad_norm)
+        nn.utils.clip_grad_norm_(actor_params, args.max_grad_norm)
+        nn.utils.clip_grad_norm_(critic_params, args.max_grad_norm)
         actor_optimizer.step()
         critic_optimizer.step()
 

@@ -235,8 +235,11 @@ def main(args: Args) -> dict:
 
     obs_dim = envs.single_observation_space.shape[0]
     agent = ActorCritic(obs_dim, int(envs.single_action_space.n), args.hidden_size).to(device)
+    # the parameters as a list, made once: .parameters() walks the modules on every call, about
+    # 20 us here, a third of what clipping this small network's gradient costs
+    params = list(agent.parameters())
     # fused: one kernel per step instead of a handful of small ops per parameter
-    optimizer = torch.optim.Adam(agent.parameters(), lr=args.learning_rate, fused=True)
+    optimizer = torch.optim.Adam(params, lr=args.learning_rate, fused=True)
 
     obs_buf = torch.zeros((args.num_steps + 1, args.num_envs, obs_dim), device=device)
     actions = torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device)
@@ -309,7 +312,7 @@ def main(args: Args) -> dict:
         value_loss = (step_weight * (returns - values[:-1]) ** 2).sum()
         optimizer.zero_grad()
         (policy_loss - args.ent_coef * entropy + args.vf_coef * value_loss).backward()
-        nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+        nn.utils.clip_grad_norm_(params, args.max_grad_norm)
         optimizer.step()
 
         # 4. logging
