@@ -1,5 +1,6 @@
 """a2c_atari.py: a short real run, what the learner and the log see on games scored by hand, the
-life-loss cut in the advantages, the evaluation env's observations, and bad input."""
+loss's gradient and the life-loss cut in the advantages, the evaluation env's observations, and bad
+input."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import torch
 from tests.conftest import assert_rejected, load_script, only_run_dir, read_scalars, run_script
 from tests.fake_envs import ScriptedGames
 from tests.test_a2c_runs import TAGS
-from tests.test_a2c_wiring import capture
+from tests.test_a2c_wiring import COEFS, capture, expected_output_gradients, record_gradient, recording_step
 
 
 def test_smoke_two_envs_with_video(tmp_path):
@@ -55,6 +56,34 @@ def test_learner_gets_clipped_rewards_and_lives_the_log_gets_raw_whole_games(lif
     assert [value for _, value in scalars["charts/episodic_return"]] == [84.0]  # not 12 (clipped), not 28 (a life)
     assert [value for _, value in scalars["charts/episodic_length"]] == [12.0]
     assert summary["global_step"] == 14  # the reset step is not counted
+
+
+
+def test_loss_gradients_by_hand_with_a_lost_life(in_tmp, monkeypatch):
+    # The first rollout of ScriptedGames with V(obs) = 10 t and the policy held at fixed logits;
+    # gamma 0.5, lambda 1. Every reward is 7, clipped to 1; a life is lost at step 3 (t 3 -> 4),
+    # which ends the learner's episode: R_3 = 1, R_2 = 1 + 0.5 R_3 = 1.5, R_1 = 1.75, R_0 = 1.875;
+    # step 4 bootstraps from V(t = 5) = 50: R_4 = 1 + 0.5 * 50 = 26. Five learned steps: w = 1/5.
+    # (Without the cut, R_3 would be 1 + 0.5 * 40 = 21.) The gradient formulas: tests/test_a2c_wiring.py.
+    module = load_script("a2c_atari.py")
+    value_grads, logit_grads, actions = [], [], []
+    four_logits = torch.tensor([3.0, 1.0, 1.0, 1.0]).log()
+
+    class FixedPolicyCountValue(module.ActorCritic):
+        def forward(self, obs):
+            logits, values = super().forward(obs)
+            logits = record_gradient(four_logits + 0.0 * logits, logit_grads)
+            return logits, record_gradient(10.0 * obs[:, 0, 0, 0].float() + 0.0 * values, value_grads)
+
+    monkeypatch.setattr(module, "ActorCritic", FixedPolicyCountValue)
+    monkeypatch.setattr(module, "make_envs", lambda args: recording_step(ScriptedGames(args.num_envs), actions))
+    module.main(module.Args(**dict(ARGS, gamma=0.5, gae_lambda=1.0), **COEFS))
+
+    returns = torch.tensor([1.875, 1.75, 1.5, 1.0, 26.0])
+    values = torch.tensor([0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
+    value_grad, logit_grad = expected_output_gradients(returns, values, torch.full((5,), 0.2), actions[:5], four_logits)
+    assert torch.allclose(value_grads[0], value_grad)
+    assert torch.allclose(logit_grads[0], logit_grad)
 
 
 def test_gae_stops_at_a_lost_life_without_a_reset():

@@ -1,4 +1,5 @@
-"""The A2C training loops hand the return functions what the envs really did.
+"""The A2C training loops hand the return functions what the envs really did, and the loss's gradient
+reaches the networks' outputs as worked out by hand.
 
 The math tests check the functions on made-up rollouts; these check the loops that fill them, with
 gymnasium's own vector env around `CountingEnv` (tests/fake_envs.py): observation t, reward t + 1,
@@ -81,3 +82,108 @@ def test_gae_loop_lambda_one_gives_the_n_step_advantages(env_id, in_tmp, monkeyp
     expected = [r - v for r, v in zip(EXPECTED_RETURNS[env_id], [0.0, 10.0, 20.0, 0.0])]
     assert advantages[LEARNED, 0].tolist() == expected
     assert advantages[3, 0] == 0.0
+
+
+
+# The loss's gradient with respect to the networks' outputs, worked out by hand on the same rollouts.
+# The policy is held at fixed logits and V(obs) = 10 t as above. With w_t the weight of step t in the
+# loss's means (1/4 here: four learned steps; 0 for the reset step) and A_t = R_t - V(s_t):
+#     d loss / d V(s_t)      = 2 vf_coef w_t (V(s_t) - R_t)
+#     d loss / d logits_t    = -w_t A_t (onehot(a_t) - pi) + ent_coef w_t pi (log pi + H(pi))
+# and 0 for the observation after the rollout: the targets and the advantages are constants, so no
+# gradient reaches V through them (a missing detach shows up here).
+COEFS = dict(vf_coef=0.5, ent_coef=0.1)
+
+
+def expected_output_gradients(returns, values, weights, actions, logits):
+    """The two formulas above; returns, weights, actions: (T,); values: (T + 1,); logits: (num_actions,)."""
+    pi = logits.softmax(-1)
+    entropy = -(pi * pi.log()).sum()
+    advantages = returns - values[:-1]
+    onehot = torch.nn.functional.one_hot(torch.tensor(actions), len(pi)).float()
+    value_grad = torch.zeros(len(values))
+    value_grad[:-1] = 2 * COEFS["vf_coef"] * weights * (values[:-1] - returns)
+    logit_grad = torch.zeros(len(values), len(pi))
+    logit_grad[:-1] = -(weights * advantages)[:, None] * (onehot - pi)
+    logit_grad[:-1] += COEFS["ent_coef"] * weights[:, None] * pi * (pi.log() + entropy)
+    return value_grad, logit_grad
+
+
+def counting_env_gradients(env_id: str, actions: list[int]):
+    returns = torch.zeros(5)
+    returns[LEARNED] = torch.tensor(EXPECTED_RETURNS[env_id])
+    values = torch.tensor([0.0, 10.0, 20.0, 30.0, 0.0, 10.0])
+    weights = torch.tensor([0.25, 0.25, 0.25, 0.0, 0.25])
+    return expected_output_gradients(returns, values, weights, actions, TWO_LOGITS)
+
+
+def record_gradient(tensor: torch.Tensor, into: list) -> torch.Tensor:
+    """Keep the gradient that reaches `tensor` in the backward pass (acting passes have none)."""
+    if tensor.requires_grad:
+        tensor.register_hook(lambda grad: into.append(grad.clone()))
+    return tensor
+
+
+def recording_step(envs, into: list):
+    """Make `envs` keep the actions the loop sends to its first env."""
+    step = envs.step
+
+    def step_and_record(actions):
+        into.append(int(actions[0]))
+        return step(actions)
+
+    envs.step = step_and_record
+    return envs
+
+
+TWO_LOGITS = torch.tensor([3.0, 1.0]).log()  # pi = (0.75, 0.25)
+
+
+@pytest.mark.parametrize("env_id", ["Truncating-v0", "Terminating-v0"])
+def test_a2c_loss_gradients_by_hand(env_id, in_tmp, monkeypatch):
+    module = load_script("a2c_cartpole.py")
+    value_grads, logit_grads, actions = [], [], []
+
+    class FixedPolicy(module.Actor):
+        def forward(self, obs):
+            return record_gradient(TWO_LOGITS + 0.0 * super().forward(obs), logit_grads)
+
+    class CountValue(module.Critic):
+        def forward(self, obs):
+            return record_gradient(10.0 * obs[..., 0] + 0.0 * super().forward(obs), value_grads)
+
+    monkeypatch.setattr(module, "Actor", FixedPolicy)
+    monkeypatch.setattr(module, "Critic", CountValue)
+    make_envs = module.make_envs
+    monkeypatch.setattr(module, "make_envs", lambda args: recording_step(make_envs(args), actions))
+    module.main(module.Args(env_id=f"tests.fake_envs:{env_id}", **ARGS, **COEFS))
+
+    value_grad, logit_grad = counting_env_gradients(env_id, actions[:5])
+    assert torch.allclose(value_grads[0][:, 0], value_grad)
+    # the actor's update pass sees the rollout's 5 observations, not the one after it
+    assert torch.allclose(logit_grads[0][:, 0], logit_grad[:5])
+
+
+@pytest.mark.parametrize("env_id", ["Truncating-v0", "Terminating-v0"])
+def test_shared_loss_gradients_by_hand(env_id, in_tmp, monkeypatch):
+    module = load_script("a2c_shared_gae.py")
+    value_grads, logit_grads, actions = [], [], []
+
+    class FixedPolicyCountValue(module.ActorCritic):
+        def forward(self, obs):
+            logits, values = super().forward(obs)
+            logits = record_gradient(TWO_LOGITS + 0.0 * logits, logit_grads)
+            return logits, record_gradient(10.0 * obs[..., 0] + 0.0 * values, value_grads)
+
+        def logits(self, obs):
+            return TWO_LOGITS + 0.0 * super().logits(obs)
+
+    monkeypatch.setattr(module, "ActorCritic", FixedPolicyCountValue)
+    make_envs = module.make_envs
+    monkeypatch.setattr(module, "make_envs", lambda args: recording_step(make_envs(args), actions))
+    # lambda 1: the advantages are the n-step ones of the table above
+    module.main(module.Args(env_id=f"tests.fake_envs:{env_id}", gae_lambda=1.0, **ARGS, **COEFS))
+
+    value_grad, logit_grad = counting_env_gradients(env_id, actions[:5])
+    assert torch.allclose(value_grads[0][:, 0], value_grad)
+    assert torch.allclose(logit_grads[0][:, 0], logit_grad)
