@@ -93,6 +93,7 @@ def test_gae_loop_lambda_one_gives_the_n_step_advantages(env_id, in_tmp, monkeyp
 # and 0 for the observation after the rollout: the targets and the advantages are constants, so no
 # gradient reaches V through them (a missing detach shows up here).
 COEFS = dict(vf_coef=0.5, ent_coef=0.1)
+TWO_LOGITS = torch.tensor([3.0, 1.0]).log()  # pi = (0.75, 0.25)
 
 
 def expected_output_gradients(returns, values, weights, actions, logits):
@@ -135,8 +136,6 @@ def recording_step(envs, into: list):
     envs.step = step_and_record
     return envs
 
-
-TWO_LOGITS = torch.tensor([3.0, 1.0]).log()  # pi = (0.75, 0.25)
 
 
 @pytest.mark.parametrize("env_id", ["Truncating-v0", "Terminating-v0"])
