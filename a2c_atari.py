@@ -44,6 +44,10 @@ class Args:
     """if toggled, `torch.backends.cudnn.deterministic=True`"""
     cuda: bool = True
     """if toggled, use a GPU when one exists"""
+    bf16: bool = False
+    """if toggled, the CNN's passes run in bfloat16 (weights, optimizer and losses stay float32): about
+    1.4x the training speed on a CPU with AMX (Intel Xeon since Sapphire Rapids) or a recent GPU,
+    but several times slower on a CPU without AMX"""
     capture_video: bool = False
     """if toggled, record the evaluation games as mp4 to `videos/{run_name}/`"""
     save_model: bool = True
@@ -168,8 +172,9 @@ def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
 class ActorCritic(nn.Module):
     """The Nature CNN as one torso, with a policy head and a value head."""
 
-    def __init__(self, num_actions: int):
+    def __init__(self, num_actions: int, bf16: bool = False):
         super().__init__()
+        self.bf16 = bf16
         self.torso = nn.Sequential(
             layer_init(nn.Conv2d(4, 32, 8, stride=4)),
             nn.ReLU(),
@@ -187,9 +192,14 @@ class ActorCritic(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Action logits and state values of a batch of uint8 frame stacks."""
-        # channels-last frames make the CPU convolutions (oneDNN) about a quarter faster
-        frames = obs.float().div_(255.0).contiguous(memory_format=torch.channels_last)
-        hidden = self.torso(frames)
+        # channels-last frames make the CPU convolutions (oneDNN) about a quarter faster; with bf16
+        # the frames go straight to bfloat16 (0-255 are exact in it), saving a float32 copy
+        frames = obs.to(torch.bfloat16 if self.bf16 else torch.float32).div_(255.0)
+        frames = frames.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(obs.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            hidden = self.torso(frames)
+        # the heads run in float32: the values feed the advantages, where rounding would be noise
+        hidden = hidden.float()
         return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)
 
 
@@ -328,7 +338,7 @@ def main(args: Args) -> dict:
     )
 
     num_actions = int(envs.single_action_space.n)
-    agent = ActorCritic(num_actions).to(device).to(memory_format=torch.channels_last)
+    agent = ActorCritic(num_actions, args.bf16).to(device).to(memory_format=torch.channels_last)
     params = list(agent.parameters())
     rmsprop = RMSpropTF if args.tf_rmsprop else torch.optim.RMSprop
     optimizer = rmsprop(params, lr=args.learning_rate, alpha=args.rmsprop_alpha, eps=args.rmsprop_eps)
