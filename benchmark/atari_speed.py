@@ -1,7 +1,7 @@
 """Training speed of a2c_atari.py beside Stable-Baselines3's A2C on Breakout, at the same settings.
 
     pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
-    python benchmark/atari_speed.py --repeats 3
+    python benchmark/atari_speed.py --repeats 3 --bf16
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
 default thread count, round by round, and prints training steps per second (agent steps, 4 frames
@@ -42,11 +42,11 @@ print(steps / (time.time() - start))
 """
 
 
-def ours(args, seed: int) -> float:
+def ours(args, seed: int, extra: list) -> float:
     with tempfile.TemporaryDirectory() as folder:
         cmd = [
             sys.executable, str(REPO / "a2c_atari.py"), "--env-id", "ALE/Breakout-v5", "--seed", str(seed),
-            "--total-timesteps", str(args.total_timesteps), "--eval-episodes", "0", "--no-save-model",
+            "--total-timesteps", str(args.total_timesteps), "--eval-episodes", "0", "--no-save-model", *extra,
         ]
         subprocess.run(cmd, cwd=folder, check=True, capture_output=True)
         acc = EventAccumulator(str(next(Path(folder, "runs").iterdir())), size_guidance={"scalars": 0})
@@ -65,11 +65,14 @@ def main():
     parser.add_argument("--total-timesteps", type=int, default=32_000, help="agent steps a run")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each, seeds 1, 2, ...")
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
+    parser.add_argument("--bf16", action="store_true", help="also time a2c_atari.py --bf16")
     args = parser.parse_args()
     if args.total_timesteps < 80 or args.repeats < 1:
         parser.error("--total-timesteps must be at least 80 (one update) and --repeats at least 1")
 
-    jobs = [("a2c_atari.py", lambda seed: ours(args, seed))]
+    jobs = [("a2c_atari.py", lambda seed: ours(args, seed, []))]
+    if args.bf16:
+        jobs.append(("a2c_atari.py --bf16", lambda seed: ours(args, seed, ["--bf16"])))
     if not args.no_sb3:
         jobs.append(("Stable-Baselines3 A2C", lambda seed: sb3(args, seed)))
     print(f"Breakout, 16 envs x 5 steps, {args.total_timesteps:,} agent steps a run")
