@@ -45,9 +45,9 @@ class Args:
     cuda: bool = True
     """if toggled, use a GPU when one exists"""
     bf16: bool = False
-    """if toggled, the CNN's passes run in bfloat16 (weights, optimizer and losses stay float32): about
-    1.4x the training speed on a CPU with AMX (Intel Xeon since Sapphire Rapids) or a recent GPU,
-    but several times slower on a CPU without AMX"""
+    """if toggled, the CNN's passes run in bfloat16 (weights, optimizer and losses stay float32): 1.3x-1.4x
+    the training speed on a CPU with AMX (Intel Xeon since Sapphire Rapids; `lscpu | grep amx`),
+    several times slower on a CPU without it; not measured on a GPU"""
     capture_video: bool = False
     """if toggled, record the evaluation games as mp4 to `videos/{run_name}/`"""
     save_model: bool = True
