@@ -1,7 +1,7 @@
 """Training speed of a2c_atari.py beside Stable-Baselines3's A2C on Breakout, at the same settings.
 
     pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
-    python benchmark/atari_speed.py --repeats 3 --bf16
+    python benchmark/atari_speed.py --repeats 5 --bf16
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
 default thread count, round by round, and prints training steps per second (agent steps, 4 frames
