@@ -19,6 +19,7 @@ Run:  python a2c_atari.py --env-id ALE/Breakout-v5 --seed 1
 
 import os
 import random
+import signal
 import sys
 import time
 from collections import deque
@@ -52,6 +53,12 @@ class Args:
     """if toggled, record the evaluation games as mp4 to `videos/{run_name}/`"""
     save_model: bool = True
     """if toggled, save the weights and args to `runs/{run_name}/{exp_name}.pt`"""
+    checkpoint_interval: int = 1_000_000
+    """every this many agent steps and at the end, save what `--resume` needs (weights, optimizer,
+    step count) to `runs/{run_name}/checkpoint.pt`; Ctrl-C saves one too (0: only on Ctrl-C)"""
+    resume: str | None = None
+    """a checkpoint.pt to go on from, in its run's folder, with fresh games; the other arguments must
+    be the run's own, except the budget, the evaluation and saving flags, and --cuda"""
 
     # environment
     env_id: str = "ALE/SpaceInvaders-v5"
@@ -131,6 +138,43 @@ def check_args(args: Args):
         fail(f"--noop-max must be 0 or more, got {args.noop_max}")
     if args.eval_episodes < 0:
         fail(f"--eval-episodes must be 0 or more, got {args.eval_episodes}")
+    if args.checkpoint_interval < 0:
+        fail(f"--checkpoint-interval must be 0 or more, got {args.checkpoint_interval}")
+
+
+# what a resumed run may set anew: none of these changes what it learns
+RESUME_MAY_CHANGE = {"resume", "total_timesteps", "checkpoint_interval", "eval_episodes", "capture_video", "save_model", "cuda"}
+
+
+def load_checkpoint(args: Args) -> dict:
+    """The checkpoint `--resume` names, once it is known to go on with the same experiment."""
+    try:
+        checkpoint = torch.load(args.resume, map_location="cpu", weights_only=True)
+        saved_args, update = checkpoint["args"], checkpoint["update"]
+    except OSError as e:
+        fail(f"--resume {args.resume}: {e.strerror}")
+    except Exception:  # not a torch file, or a torch file of something else
+        fail(f"--resume {args.resume}: not a checkpoint of a2c_atari.py")
+    for key, value in vars(args).items():
+        if key not in RESUME_MAY_CHANGE and saved_args.get(key) != value:
+            fail(f"--resume: the run had {key}={saved_args.get(key)!r}, not {value!r}; give it its own arguments")
+    if args.anneal_lr and args.total_timesteps != saved_args["total_timesteps"]:
+        fail(f"--resume with --anneal-lr: the run's schedule needs --total-timesteps {saved_args['total_timesteps']}")
+    if update >= args.total_timesteps // (args.num_envs * args.num_steps):
+        fail(f"--resume: the run is at step {checkpoint['global_step']:,} already; give a larger --total-timesteps")
+    return checkpoint
+
+
+def save_checkpoint(path: str, **checkpoint):
+    # written beside the last one and then renamed over it: a crash mid-write loses nothing
+    torch.save(checkpoint, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def unused(path: str, global_step: int) -> str:
+    """`path`, or if an earlier part of a resumed run wrote there, `path` tagged with the step count."""
+    root, extension = os.path.splitext(path)
+    return f"{root}_{global_step}{extension}" if os.path.exists(path) else path
 
 
 def check_env_id(env_id: str):
@@ -271,7 +315,7 @@ def clip_grad_norm_(params: list, max_norm: float):
     torch._foreach_mul_(grads, (max_norm / (norm + 1e-6)).clamp(max=1.0))
 
 
-def make_eval_env(args: Args, run_name: str):
+def make_eval_env(args: Args, video_dir: str):
     """One game at a time, for evaluation: unlike the vector env, it can render for the videos.
 
     gymnasium's AtariPreprocessing and a zero-padded frame stack give exactly the observations of
@@ -284,15 +328,15 @@ def make_eval_env(args: Args, run_name: str):
         render_mode="rgb_array" if args.capture_video else None,
     )
     if args.capture_video:
-        env = gym.wrappers.RecordVideo(env, f"videos/{run_name}", episode_trigger=lambda _: True)
+        env = gym.wrappers.RecordVideo(env, video_dir, episode_trigger=lambda _: True)
     env = gym.wrappers.AtariPreprocessing(env, noop_max=args.noop_max, frame_skip=4, terminal_on_life_loss=False)
     return gym.wrappers.FrameStackObservation(env, 4, padding_type="zero")
 
 
-def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device) -> np.ndarray:
+def evaluate(agent: ActorCritic, args: Args, video_dir: str, device: torch.device) -> np.ndarray:
     """Whole games on a fresh env; returns their raw scores. The policy is sampled, not greedy:
     a greedy Atari policy can stall for the whole game (in Breakout, by never firing)."""
-    env = make_eval_env(args, run_name)
+    env = make_eval_env(args, video_dir)
     returns = []
     for episode in range(args.eval_episodes):
         obs, _ = env.reset(seed=args.seed + 10_000 if episode == 0 else None)
@@ -312,26 +356,40 @@ def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device
 def main(args: Args) -> dict:
     check_args(args)
     check_env_id(args.env_id)
+    checkpoint = load_checkpoint(args) if args.resume else None
     envs = make_envs(args)
     batch_size = args.num_envs * args.num_steps
     num_updates = args.total_timesteps // batch_size
+    start_update = checkpoint["update"] if checkpoint else 0
 
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
+    # a resumed run seeds anew: the run's own seeds would replay its first games' no-op starts
+    seed = args.seed + start_update
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
-    # a fresh run directory: never write into an earlier run's
-    stamp = int(time.time())
-    while True:
-        run_name = f"{args.env_id.replace('/', '-')}__{args.exp_name}__{args.seed}__{stamp}"
-        try:
-            os.makedirs(f"runs/{run_name}")
-            break
-        except FileExistsError:
-            stamp += 1
-    writer = SummaryWriter(f"runs/{run_name}")
+    # Ctrl-C or a kill ends the run after the update under way, with a checkpoint to resume from
+    stop_signal = []
+    previous_handlers = {
+        sig: signal.signal(sig, lambda sig, _: stop_signal.append(sig)) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+
+    # a fresh run directory, never an earlier run's; a resumed run goes on in its own
+    if checkpoint:
+        run_dir = os.path.dirname(args.resume) or "."
+    else:
+        stamp = int(time.time())
+        while True:
+            run_dir = f"runs/{args.env_id.replace('/', '-')}__{args.exp_name}__{args.seed}__{stamp}"
+            try:
+                os.makedirs(run_dir)
+                break
+            except FileExistsError:
+                stamp += 1
+    run_name = os.path.basename(os.path.abspath(run_dir))
+    writer = SummaryWriter(run_dir)
     writer.add_text(
         "hyperparameters",
         "|param|value|\n|-|-|\n" + "\n".join(f"|{key}|{value}|" for key, value in vars(args).items()),
@@ -342,6 +400,9 @@ def main(args: Args) -> dict:
     params = list(agent.parameters())
     rmsprop = RMSpropTF if args.tf_rmsprop else torch.optim.RMSprop
     optimizer = rmsprop(params, lr=args.learning_rate, alpha=args.rmsprop_alpha, eps=args.rmsprop_eps)
+    if checkpoint:
+        agent.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
 
     # frames stay uint8 until the network's first layer: a quarter of the memory and the copies
     obs_shape = envs.single_observation_space.shape
@@ -351,8 +412,11 @@ def main(args: Args) -> dict:
     terminated_buf = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
     is_reset_buf = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
 
-    global_step = 0
-    recent_returns = deque(maxlen=100)
+    global_step = start_step = checkpoint["global_step"] if checkpoint else 0
+    recent_returns = deque(checkpoint["recent_returns"] if checkpoint else [], maxlen=100)
+    checkpoint_path = f"{run_dir}/checkpoint.pt"
+    interval = args.checkpoint_interval or float("inf")
+    next_checkpoint = (global_step // interval + 1) * interval
     # (global_step, return, length) of the episodes that ended since the last logging: each
     # add_scalar wakes TensorBoard's writer thread, which costs about twice as much one step at
     # a time as it does in a burst with the losses
@@ -360,12 +424,12 @@ def main(args: Args) -> dict:
     episode_returns = np.zeros(args.num_envs)
     episode_lengths = np.zeros(args.num_envs, dtype=np.int64)
     start_time = last_print = time.time()
-    next_obs, info = envs.reset(seed=args.seed)
+    next_obs, info = envs.reset(seed=seed)
     lives = info["lives"]
     # With NEXT_STEP autoreset the step after a done is a reset step: the env ignores its action,
     # returns the next game's first observation and reward 0. It is not learned from or counted.
     next_is_reset = np.zeros(args.num_envs, dtype=bool)
-    for update in range(num_updates):
+    for update in range(start_update, num_updates):
         if args.anneal_lr:
             optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update / num_updates)
 
@@ -431,21 +495,22 @@ def main(args: Args) -> dict:
         optimizer.step()
 
         # 4. logging
-        if update % 10 == 0 or update == num_updates - 1:
+        last_update = update == num_updates - 1 or bool(stop_signal)
+        if update % 10 == 0 or last_update:
             for step_ended, episode_return, episode_length in ended_episodes:
                 writer.add_scalar("charts/episodic_return", episode_return, step_ended)
                 writer.add_scalar("charts/episodic_length", episode_length, step_ended)
             ended_episodes.clear()
             target, predicted = returns[learn], values[:-1].detach()[learn]
             explained_var = 1.0 - (target - predicted).var() / target.var()
-            sps = int(global_step / (time.time() - start_time))
+            sps = int((global_step - start_step) / (time.time() - start_time))
             writer.add_scalar("charts/SPS", sps, global_step)
             writer.add_scalar("charts/learning_rate", optimizer.param_groups[0]["lr"], global_step)
             writer.add_scalar("losses/policy_loss", policy_loss.item(), global_step)
             writer.add_scalar("losses/value_loss", value_loss.item(), global_step)
             writer.add_scalar("losses/entropy", entropy.item(), global_step)
             writer.add_scalar("losses/explained_variance", explained_var.item(), global_step)
-            if time.time() - last_print > 10 or update == num_updates - 1:
+            if time.time() - last_print > 10 or last_update:
                 last_print = time.time()
                 left = (num_updates - update - 1) * batch_size / max(sps, 1)
                 mean_return = np.mean(recent_returns) if recent_returns else float("nan")
@@ -454,17 +519,38 @@ def main(args: Args) -> dict:
                     f"mean score (last 100 games) {mean_return:.1f} | {left / 60:.0f} min left",
                     flush=True,
                 )
+
+        # 5. a checkpoint now and then, at the end, and when asked to stop
+        if global_step >= next_checkpoint or (last_update and args.checkpoint_interval) or stop_signal:
+            save_checkpoint(
+                checkpoint_path,
+                model=agent.state_dict(),
+                optimizer=optimizer.state_dict(),
+                args=vars(args),
+                update=update + 1,
+                global_step=global_step,
+                recent_returns=[float(r) for r in recent_returns],
+            )
+            next_checkpoint = (global_step // interval + 1) * interval
+        if stop_signal:
+            break
     envs.close()
     train_seconds = time.time() - start_time
+    for sig, handler in previous_handlers.items():
+        signal.signal(sig, handler)
+    if stop_signal:
+        writer.close()
+        print(f"stopped at step {global_step:,}; to go on, add: --resume {checkpoint_path}", flush=True)
+        sys.exit(128 + stop_signal[0])
 
     if args.save_model:
-        model_path = f"runs/{run_name}/{args.exp_name}.pt"
+        model_path = unused(f"{run_dir}/{args.exp_name}.pt", global_step)
         torch.save({"model": agent.state_dict(), "args": vars(args)}, model_path)
         print(f"model saved to {model_path}")
 
     summary = {"run_name": run_name, "global_step": global_step, "train_seconds": train_seconds}
     if args.eval_episodes > 0:
-        eval_returns = evaluate(agent, args, run_name, device)
+        eval_returns = evaluate(agent, args, unused(f"videos/{run_name}", global_step), device)
         stats = {
             "mean": eval_returns.mean(),
             "std": eval_returns.std(),

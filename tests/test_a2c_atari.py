@@ -2,11 +2,17 @@
 loss's gradient and the life-loss cut in the advantages, the evaluation env's observations, and bad
 input."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 import torch
 
-from tests.conftest import assert_rejected, load_script, only_run_dir, read_scalars, run_script
+from tests.conftest import REPO, assert_rejected, load_script, only_run_dir, read_scalars, run_script
 from tests.fake_envs import ScriptedGames
 from tests.test_a2c_runs import TAGS
 from tests.test_a2c_wiring import COEFS, capture, expected_output_gradients, record_gradient, recording_step
@@ -209,6 +215,97 @@ def test_eval_env_sees_what_the_training_env_sees():
     eval_env.close()
 
 
+def test_resume_goes_on_from_the_checkpoint_without_overwriting_anything(in_tmp, monkeypatch):
+    # ScriptedGames: a game is 12 steps and 84 points, then a reset step, so 13 steps a cycle
+    module = load_script("a2c_atari.py")
+    monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
+    args = dict(ARGS, num_envs=2, total_timesteps=100, checkpoint_interval=30, save_model=True)
+    first = module.main(module.Args(**args))
+    run_dir = only_run_dir(in_tmp)
+    saved = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    model = torch.load(run_dir / "a2c_atari.pt", weights_only=False)["model"]
+    # 10 updates of 5 steps in 2 envs: each env finished 3 games and had 3 reset steps (at 12, 25, 38)
+    assert saved["update"] == 10
+    assert saved["global_step"] == first["global_step"] == 2 * (50 - 3)
+    assert saved["recent_returns"] == [84.0] * 6
+    assert all(state["step"] == 10 for state in saved["optimizer"]["state"].values())
+    assert all(torch.equal(saved["model"][name], model[name]) for name in model)  # the last update's weights
+    assert not (run_dir / "checkpoint.pt.tmp").exists()
+
+    # With the optimizer's step turned off, the resumed run ends with the weights and optimizer state
+    # it started with, so they must be the checkpoint's (a fresh network would differ everywhere).
+    monkeypatch.setattr(torch.optim.RMSprop, "step", lambda self: None)
+    second = module.main(module.Args(**dict(args, total_timesteps=150, resume=str(run_dir / "checkpoint.pt"))))
+    assert only_run_dir(in_tmp) == run_dir
+    resumed = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    assert resumed["update"] == 15
+    for name in model:
+        assert torch.equal(resumed["model"][name], saved["model"][name]), name
+    for index, state in saved["optimizer"]["state"].items():
+        assert torch.equal(resumed["optimizer"]["state"][index]["square_avg"], state["square_avg"])
+    # fresh games: 25 steps in each env end 2 games, with 1 reset step between them
+    assert resumed["global_step"] == second["global_step"] == 94 + 2 * (25 - 1)
+    assert resumed["recent_returns"] == [84.0] * 10
+    # the first model is kept, the second saved beside it; the log goes on after the checkpoint's step
+    kept = torch.load(run_dir / "a2c_atari.pt", weights_only=False)["model"]
+    assert all(torch.equal(kept[name], model[name]) for name in model)
+    assert (run_dir / "a2c_atari_142.pt").exists()
+    steps = [step for step, _ in read_scalars(run_dir)["charts/SPS"]]
+    assert steps == sorted(steps) and steps[-1] == 142 and any(94 < step < 142 for step in steps)
+
+
+def test_ctrl_c_stops_with_a_checkpoint_to_resume_from(tmp_path):
+    command = [sys.executable, str(REPO / "a2c_atari.py"), "--env-id", "ALE/Breakout-v5", "--num-envs", "2"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    process = subprocess.Popen(
+        command + ["--total-timesteps", "1000000"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.time() + 60
+    while not list(tmp_path.glob("runs/*/events.*")) and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # into the training loop
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=30)
+    assert process.returncode == 130
+    run_dir = only_run_dir(tmp_path)
+    assert not (run_dir / "a2c_atari.pt").exists()  # no model, no evaluation: the run is not over
+    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    assert 0 < checkpoint["global_step"] < 1_000_000
+    resume = stdout.strip().splitlines()[-1].split("--resume ")[1]
+    assert (tmp_path / resume) == run_dir / "checkpoint.pt"
+
+    # the command it printed goes on, for 3 more updates of 2 x 5 steps
+    budget = str(10 * (checkpoint["update"] + 3))
+    result = run_script(
+        *command[1:], "--total-timesteps", budget, "--eval-episodes", "0", "--resume", resume, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert only_run_dir(tmp_path) == run_dir
+    assert torch.load(run_dir / "checkpoint.pt", weights_only=True)["update"] == checkpoint["update"] + 3
+    assert (run_dir / "a2c_atari.pt").exists()
+
+
+def test_resume_rejects_another_experiment_and_a_budget_already_spent(tmp_path):
+    module = load_script("a2c_atari.py")
+    checkpoint = tmp_path / "checkpoint.pt"
+    run_args = module.Args(num_envs=2, total_timesteps=100, anneal_lr=True)
+    torch.save({"args": vars(run_args), "update": 10, "global_step": 100}, checkpoint)
+    other = tmp_path / "other.pt"
+    torch.save({"model": {}}, other)
+    cwd = tmp_path / "empty"
+    cwd.mkdir()
+    same = ["--num-envs", "2", "--anneal-lr", "--resume", str(checkpoint)]
+    cases = [
+        (same + ["--total-timesteps", "100"], "at step 100 already"),
+        (same + ["--total-timesteps", "200"], "--total-timesteps 100"),  # the lr schedule would jump
+        (["--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps", "100"], "anneal_lr=True, not False"),
+        (same[2:] + ["--total-timesteps", "100"], "num_envs=2, not 16"),
+        (same[:-1] + [str(other), "--total-timesteps", "200"], "not a checkpoint"),
+    ]
+    for args, mentions in cases:
+        assert_rejected(run_script("a2c_atari.py", *args, cwd=cwd), mentions, cwd)
+
+
 BAD_INPUT = [
     (["--env-id", "ALE/NoSuchGame-v5"], "NoSuchGame"),
     (["--env-id", "CartPole-v1"], "not an ALE game"),
@@ -224,6 +321,8 @@ BAD_INPUT = [
     (["--rmsprop-eps", "0"], "--rmsprop-eps"),
     (["--noop-max", "-1"], "--noop-max"),
     (["--eval-episodes", "-1"], "--eval-episodes"),
+    (["--checkpoint-interval", "-1"], "--checkpoint-interval"),
+    (["--resume", "no/such/checkpoint.pt"], "no/such/checkpoint.pt: No such file"),
 ]
 
 
