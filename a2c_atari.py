@@ -143,7 +143,9 @@ def check_args(args: Args):
 
 
 # what a resumed run may set anew: none of these changes what it learns
-RESUME_MAY_CHANGE = {"resume", "total_timesteps", "checkpoint_interval", "eval_episodes", "capture_video", "save_model", "cuda"}
+RESUME_MAY_CHANGE = {
+    "resume", "total_timesteps", "checkpoint_interval", "eval_episodes", "capture_video", "save_model", "cuda"
+}
 
 
 def load_checkpoint(args: Args) -> dict:
