@@ -540,7 +540,8 @@ def main(args: Args) -> dict:
     train_seconds = time.time() - start_time
     for sig, handler in previous_handlers.items():
         signal.signal(sig, handler)
-    if stop_signal:
+    finished = update + 1 == num_updates
+    if stop_signal and not finished:
         writer.close()
         print(f"stopped at step {global_step:,}; to go on, add: --resume {checkpoint_path}", flush=True)
         sys.exit(128 + stop_signal[0])
@@ -549,6 +550,10 @@ def main(args: Args) -> dict:
         model_path = unused(f"{run_dir}/{args.exp_name}.pt", global_step)
         torch.save({"model": agent.state_dict(), "args": vars(args)}, model_path)
         print(f"model saved to {model_path}")
+    if stop_signal:  # the stop came during the last update: training is over, the evaluation is skipped
+        writer.close()
+        print(f"stopped at the end of training, step {global_step:,}; no evaluation was run", flush=True)
+        sys.exit(128 + stop_signal[0])
 
     summary = {"run_name": run_name, "global_step": global_step, "train_seconds": train_seconds}
     if args.eval_episodes > 0:

@@ -285,6 +285,34 @@ def test_ctrl_c_stops_with_a_checkpoint_to_resume_from(tmp_path):
     assert (run_dir / "a2c_atari.pt").exists()
 
 
+@pytest.mark.parametrize("stop_at_step", [13, 18])
+def test_ctrl_c_in_the_last_update_still_saves_the_model(stop_at_step, in_tmp, monkeypatch):
+    # 4 updates of 5 steps in 1 env; SIGINT arrives during the env step numbered stop_at_step:
+    # step 13 is in the third update, so the run stops with a checkpoint after 3 updates and no model;
+    # step 18 is in the last, so training is over: it saves the model too, but skips the evaluation
+    module = load_script("a2c_atari.py")
+    envs = ScriptedGames(1)
+    step, calls = envs.step, []
+
+    def step_then_interrupt(actions):
+        calls.append(None)
+        if len(calls) == stop_at_step:
+            os.kill(os.getpid(), signal.SIGINT)
+        return step(actions)
+
+    envs.step = step_then_interrupt
+    monkeypatch.setattr(module, "make_envs", lambda args: envs)
+    monkeypatch.setattr(module, "evaluate", lambda *args: pytest.fail("evaluated after Ctrl-C"))
+    args = module.Args(**dict(ARGS, total_timesteps=20, save_model=True, eval_episodes=3))
+    with pytest.raises(SystemExit) as stopped:
+        module.main(args)
+    assert stopped.value.code == 130
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works again
+    run_dir = only_run_dir(in_tmp)
+    assert torch.load(run_dir / "checkpoint.pt", weights_only=True)["update"] == (stop_at_step - 1) // 5 + 1
+    assert (run_dir / "a2c_atari.pt").exists() == (stop_at_step > 15)
+
+
 def test_resume_rejects_another_experiment_and_a_budget_already_spent(tmp_path):
     module = load_script("a2c_atari.py")
     checkpoint = tmp_path / "checkpoint.pt"
