@@ -557,7 +557,12 @@ def main(args: Args) -> dict:
 
     summary = {"run_name": run_name, "global_step": global_step, "train_seconds": train_seconds}
     if args.eval_episodes > 0:
-        eval_returns = evaluate(agent, args, unused(f"videos/{run_name}", global_step), device)
+        try:
+            eval_returns = evaluate(agent, args, unused(f"videos/{run_name}", global_step), device)
+        except KeyboardInterrupt:  # training is over: Ctrl-C here only cuts the evaluation short
+            writer.close()
+            print(f"training finished at step {global_step:,}; the evaluation was stopped", flush=True)
+            sys.exit(130)
         stats = {
             "mean": eval_returns.mean(),
             "std": eval_returns.std(),

@@ -313,6 +313,29 @@ def test_ctrl_c_in_the_last_update_still_saves_the_model(stop_at_step, in_tmp, m
     assert (run_dir / "a2c_atari.pt").exists() == (stop_at_step > 15)
 
 
+def test_ctrl_c_during_the_evaluation_exits_with_one_line_and_keeps_the_run(in_tmp, monkeypatch, capsys):
+    module = load_script("a2c_atari.py")
+    monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
+
+    def interrupted_evaluation(*args):
+        os.kill(os.getpid(), signal.SIGINT)  # the run's handlers are gone by now: Python's own raises
+        time.sleep(5)
+        pytest.fail("Ctrl-C did not interrupt the evaluation")
+
+    monkeypatch.setattr(module, "evaluate", interrupted_evaluation)
+    args = module.Args(**dict(ARGS, save_model=True, eval_episodes=3))
+    with pytest.raises(SystemExit) as stopped:
+        module.main(args)
+    assert stopped.value.code == 130
+    # 3 updates of 5 env steps, one of them the reset after the 12-step game, which is not counted
+    assert capsys.readouterr().out.splitlines()[-1] == "training finished at step 14; the evaluation was stopped"
+    run_dir = only_run_dir(in_tmp)
+    assert (run_dir / "a2c_atari.pt").exists()
+    assert torch.load(run_dir / "checkpoint.pt", weights_only=True)["update"] == 3
+    scalars = read_scalars(run_dir)
+    assert "charts/episodic_return" in scalars and "eval/episodic_return" not in scalars
+
+
 def test_resume_rejects_another_experiment_and_a_budget_already_spent(tmp_path):
     module = load_script("a2c_atari.py")
     checkpoint = tmp_path / "checkpoint.pt"
