@@ -25,6 +25,13 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+# After each parallel operation torch's OpenMP threads busy-wait (libgomp's default: 300,000 turns,
+# milliseconds) before they sleep. Here that spinning holds a core the games' C++ threads want: with
+# it the games stepped about 40% slower between the acting passes than alone. Waiting passively gave
+# 6% more steps/s in float32 and 11% with --bf16 on 2 cores. libgomp reads this once, when torch
+# loads it, so it is set before `import torch`; an OMP_WAIT_POLICY or GOMP_SPINCOUNT already set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import ale_py
 import gymnasium as gym
 import numpy as np

@@ -14,6 +14,7 @@ BreakoutNoFrameskip-v4 in a DummyVecEnv (the games step one after another in Pyt
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -54,9 +55,9 @@ def ours(args, seed: int, extra: list) -> float:
         return acc.Scalars("charts/SPS")[-1].value
 
 
-def sb3(args, seed: int) -> float:
+def sb3(args, seed: int, env: dict | None = None) -> float:
     cmd = [sys.executable, "-c", SB3_JOB, str(args.total_timesteps), str(seed)]
-    result = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    result = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -66,6 +67,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="runs of each, seeds 1, 2, ...")
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
     parser.add_argument("--bf16", action="store_true", help="also time a2c_atari.py --bf16")
+    parser.add_argument(
+        "--sb3-passive", action="store_true",
+        help="also time Stable-Baselines3 with OMP_WAIT_POLICY=PASSIVE, which a2c_atari.py sets for itself",
+    )
     args = parser.parse_args()
     if args.total_timesteps < 80 or args.repeats < 1:
         parser.error("--total-timesteps must be at least 80 (one update) and --repeats at least 1")
@@ -75,6 +80,9 @@ def main():
         jobs.append(("a2c_atari.py --bf16", lambda seed: ours(args, seed, ["--bf16"])))
     if not args.no_sb3:
         jobs.append(("Stable-Baselines3 A2C", lambda seed: sb3(args, seed)))
+        if args.sb3_passive:
+            passive = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+            jobs.append(("Stable-Baselines3 A2C, OMP_WAIT_POLICY=PASSIVE", lambda seed: sb3(args, seed, passive)))
     print(f"Breakout, 16 envs x 5 steps, {args.total_timesteps:,} agent steps a run")
     # round by round, every implementation once a round: a machine whose speed drifts (a shared
     # virtual machine does) then slows all of them alike instead of whichever ran last

@@ -77,6 +77,23 @@ def test_bf16_network_stays_close_to_float32_and_returns_float32():
     assert torch.nn.functional.cosine_similarity(ours, exact, dim=0) > 0.98
 
 
+
+@pytest.mark.parametrize("given, policy, spins", [(None, "PASSIVE", "0"), ("ACTIVE", "ACTIVE", "30000000000")])
+def test_torch_threads_wait_passively_unless_the_user_sets_a_policy(given, policy, spins):
+    # With OMP_DISPLAY_ENV=VERBOSE, libgomp prints the settings it read when torch loaded it: the
+    # script's default must be set before that to take effect, and a policy given by the user wins.
+    # libgomp's documented spin counts: 0 when passive, 30 billion when active.
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env["OMP_DISPLAY_ENV"] = "VERBOSE"
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    result = subprocess.run(
+        [sys.executable, str(REPO / "a2c_atari.py"), "--help"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"OMP_WAIT_POLICY = '{policy}'" in result.stderr
+    assert f"GOMP_SPINCOUNT = '{spins}'" in result.stderr
+
 ARGS = dict(env_id="ALE/Breakout-v5", num_envs=1, num_steps=5, total_timesteps=15, save_model=False, eval_episodes=0)
 
 
