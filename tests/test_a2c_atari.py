@@ -77,7 +77,6 @@ def test_bf16_network_stays_close_to_float32_and_returns_float32():
     assert torch.nn.functional.cosine_similarity(ours, exact, dim=0) > 0.98
 
 
-
 @pytest.mark.parametrize("given, policy, spins", [(None, "PASSIVE", "0"), ("ACTIVE", "ACTIVE", "30000000000")])
 def test_torch_threads_wait_passively_unless_the_user_sets_a_policy(given, policy, spins):
     # With OMP_DISPLAY_ENV=VERBOSE, libgomp prints the settings it read when torch loaded it: the
@@ -93,6 +92,7 @@ def test_torch_threads_wait_passively_unless_the_user_sets_a_policy(given, polic
     assert result.returncode == 0, result.stderr
     assert f"OMP_WAIT_POLICY = '{policy}'" in result.stderr
     assert f"GOMP_SPINCOUNT = '{spins}'" in result.stderr
+
 
 ARGS = dict(env_id="ALE/Breakout-v5", num_envs=1, num_steps=5, total_timesteps=15, save_model=False, eval_episodes=0)
 
