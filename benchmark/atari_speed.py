@@ -1,7 +1,7 @@
 """Training speed of a2c_atari.py beside Stable-Baselines3's A2C on Breakout, at the same settings.
 
     pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
-    python benchmark/atari_speed.py --repeats 5 --bf16
+    python benchmark/atari_speed.py --repeats 5 --bf16 --overlap-update
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
 default thread count, round by round, and prints training steps per second (agent steps, 4 frames
@@ -68,6 +68,9 @@ def main():
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
     parser.add_argument("--bf16", action="store_true", help="also time a2c_atari.py --bf16")
     parser.add_argument(
+        "--overlap-update", action="store_true", help="also time a2c_atari.py --overlap-update (with --bf16 too, if given)"
+    )
+    parser.add_argument(
         "--sb3-passive", action="store_true",
         help="also time Stable-Baselines3 with OMP_WAIT_POLICY=PASSIVE, which a2c_atari.py sets for itself",
     )
@@ -78,6 +81,11 @@ def main():
     jobs = [("a2c_atari.py", lambda seed: ours(args, seed, []))]
     if args.bf16:
         jobs.append(("a2c_atari.py --bf16", lambda seed: ours(args, seed, ["--bf16"])))
+    if args.overlap_update:
+        jobs.append(("a2c_atari.py --overlap-update", lambda seed: ours(args, seed, ["--overlap-update"])))
+        if args.bf16:
+            overlap_bf16 = ["--bf16", "--overlap-update"]
+            jobs.append(("a2c_atari.py --bf16 --overlap-update", lambda seed: ours(args, seed, overlap_bf16)))
     if not args.no_sb3:
         jobs.append(("Stable-Baselines3 A2C", lambda seed: sb3(args, seed)))
         if args.sb3_passive:
