@@ -39,10 +39,11 @@ def test_smoke_two_envs_with_video(tmp_path):
     assert list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))
 
 
-def test_bf16_short_run(tmp_path):
+def test_bf16_and_overlap_update_short_run(tmp_path):
+    # the real games and the learner thread together (their bookkeeping: the ScriptedGames tests below)
     result = run_script(
         "a2c_atari.py", "--env-id", "ALE/Breakout-v5", "--num-envs", "2", "--total-timesteps", "200",
-        "--eval-episodes", "0", "--bf16", cwd=tmp_path, timeout=120,
+        "--eval-episodes", "0", "--bf16", "--overlap-update", cwd=tmp_path, timeout=120,
     )
     assert result.returncode == 0, result.stderr
     scalars = read_scalars(only_run_dir(tmp_path))
@@ -209,6 +210,105 @@ def test_same_seed_same_run(in_tmp):
             assert [value for _, value in first[tag]] == [value for _, value in second[tag]], tag
 
 
+class Fingerprinted:
+    """Make the module's ActorCritic record the policy head's weights at each call: those that act
+    (no gradient, this thread) and those that learn (the learner thread, or this one)."""
+
+    def __init__(self, monkeypatch, module):
+        self.acting, self.learning = [], []
+        fingerprints = self
+
+        class Recording(module.ActorCritic):
+            def forward(self, obs):
+                weights = self.policy_head.weight.detach().clone()
+                (fingerprints.learning if torch.is_grad_enabled() else fingerprints.acting).append(weights)
+                return super().forward(obs)
+
+        monkeypatch.setattr(module, "ActorCritic", Recording)
+
+
+@pytest.mark.parametrize(
+    "overlap, checkpoint_interval, acted_with, saved_at",
+    [
+        # rollout k is played with the weights after k updates; one checkpoint, at the end
+        (False, 1000, [0, 1, 2, 3], [4]),
+        # update k is under way while rollout k + 1 is played, with the weights from before it:
+        # rollout 1 acts with those after 0 updates, rollout 2 after 1, rollout 3 after 2
+        (True, 1000, [0, 0, 1, 2], [4]),
+        # a checkpoint at step 10 (after rollout 2 of 5 steps) waits for update 2 to end, so the
+        # weights saved are those after 2 updates, and rollouts 3 and 4 act with them
+        (True, 10, [0, 0, 2, 2], [2, 4]),
+    ],
+)
+def test_overlap_update_acts_one_update_behind_and_learns_every_rollout(
+    overlap, checkpoint_interval, acted_with, saved_at, in_tmp, monkeypatch
+):
+    module = load_script("a2c_atari.py")
+    fingerprints = Fingerprinted(monkeypatch, module)
+    monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
+    saved = []  # what each checkpoint holds (read back: a state_dict is a view of the live weights)
+    save = module.save_checkpoint
+
+    def save_and_keep(path, **checkpoint):
+        save(path, **checkpoint)
+        saved.append(torch.load(path, weights_only=True))
+
+    monkeypatch.setattr(module, "save_checkpoint", save_and_keep)
+    threads = torch.get_num_threads()
+    module.main(
+        module.Args(
+            **dict(ARGS, total_timesteps=20, save_model=True),
+            overlap_update=overlap,
+            checkpoint_interval=checkpoint_interval,
+        )
+    )
+    assert torch.get_num_threads() == threads  # given back after the learner thread's split
+
+    # 4 updates of 1 env x 5 steps: the weights each update learned with were those after 0..3 updates
+    learning = fingerprints.learning
+    assert len(learning) == 4 and len(fingerprints.acting) == 20
+    final = torch.load(only_run_dir(in_tmp) / "a2c_atari.pt", weights_only=False)["model"]["policy_head.weight"]
+    after = learning + [final]  # after[k]: the weights after k updates, all different
+    assert all(not torch.equal(after[i], after[j]) for i in range(5) for j in range(i))
+    for rollout, updates in enumerate(acted_with):
+        for step in range(5):
+            assert torch.equal(fingerprints.acting[5 * rollout + step], after[updates]), (rollout, step)
+    # each checkpoint holds the weights and optimizer state after every update it counts
+    assert [checkpoint["update"] for checkpoint in saved] == saved_at
+    for checkpoint in saved:
+        assert torch.equal(checkpoint["model"]["policy_head.weight"], after[checkpoint["update"]])
+        assert all(state["step"] == checkpoint["update"] for state in checkpoint["optimizer"]["state"].values())
+
+
+def test_overlap_update_does_not_depend_on_which_thread_runs_ahead(in_tmp, monkeypatch):
+    # the same run three times: as it comes, with a slow learner thread (had it learned from buffers
+    # the next rollout writes into, it would see that rollout's data) and with slow games
+    module = load_script("a2c_atari.py")
+    learn = module.learn_from_rollout
+    args = module.Args(**dict(ARGS, num_envs=2, total_timesteps=60, save_model=True), overlap_update=True)
+    weights = []
+    for learner_delay, games_delay in [(0, 0), (0.1, 0), (0, 0.02)]:
+        envs = ScriptedGames(args.num_envs)
+        step = envs.step
+
+        def slow_step(actions, step=step, delay=games_delay):
+            time.sleep(delay)
+            return step(actions)
+
+        def slow_learn(*rollout, delay=learner_delay):
+            time.sleep(delay)
+            return learn(*rollout)
+
+        envs.step = slow_step
+        monkeypatch.setattr(module, "make_envs", lambda args: envs)
+        monkeypatch.setattr(module, "learn_from_rollout", slow_learn)
+        module.main(args)
+        run_dir = sorted((in_tmp / "runs").iterdir())[-1]
+        weights.append(torch.load(run_dir / "a2c_atari.pt", weights_only=False)["model"])
+    for name in weights[0]:
+        assert torch.equal(weights[0][name], weights[1][name]) and torch.equal(weights[0][name], weights[2][name]), name
+
+
 def test_eval_env_sees_what_the_training_env_sees():
     module = load_script("a2c_atari.py")
     args = module.Args(env_id="ALE/SpaceInvaders-v5", num_envs=1, noop_max=0)
@@ -302,8 +402,9 @@ def test_ctrl_c_stops_with_a_checkpoint_to_resume_from(tmp_path):
     assert (run_dir / "a2c_atari.pt").exists()
 
 
+@pytest.mark.parametrize("overlap", [False, True])
 @pytest.mark.parametrize("stop_at_step", [13, 18])
-def test_ctrl_c_in_the_last_update_still_saves_the_model(stop_at_step, in_tmp, monkeypatch):
+def test_ctrl_c_in_the_last_update_still_saves_the_model(stop_at_step, overlap, in_tmp, monkeypatch):
     # 4 updates of 5 steps in 1 env; SIGINT arrives during the env step numbered stop_at_step:
     # step 13 is in the third update, so the run stops with a checkpoint after 3 updates and no model;
     # step 18 is in the last, so training is over: it saves the model too, but skips the evaluation
@@ -320,13 +421,16 @@ def test_ctrl_c_in_the_last_update_still_saves_the_model(stop_at_step, in_tmp, m
     envs.step = step_then_interrupt
     monkeypatch.setattr(module, "make_envs", lambda args: envs)
     monkeypatch.setattr(module, "evaluate", lambda *args: pytest.fail("evaluated after Ctrl-C"))
-    args = module.Args(**dict(ARGS, total_timesteps=20, save_model=True, eval_episodes=3))
+    args = module.Args(**dict(ARGS, total_timesteps=20, save_model=True, eval_episodes=3), overlap_update=overlap)
     with pytest.raises(SystemExit) as stopped:
         module.main(args)
     assert stopped.value.code == 130
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works again
     run_dir = only_run_dir(in_tmp)
-    assert torch.load(run_dir / "checkpoint.pt", weights_only=True)["update"] == (stop_at_step - 1) // 5 + 1
+    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    assert checkpoint["update"] == (stop_at_step - 1) // 5 + 1
+    # with --overlap-update too, every update it counts was made before it was saved
+    assert all(state["step"] == checkpoint["update"] for state in checkpoint["optimizer"]["state"].values())
     assert (run_dir / "a2c_atari.pt").exists() == (stop_at_step > 15)
 
 
