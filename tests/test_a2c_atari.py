@@ -210,6 +210,18 @@ def test_same_seed_same_run(in_tmp):
             assert [value for _, value in first[tag]] == [value for _, value in second[tag]], tag
 
 
+class SlowGames(ScriptedGames):
+    """ScriptedGames taking `delay` seconds a step: a learner thread's update ends mid-rollout."""
+
+    def __init__(self, num_envs: int, delay: float):
+        super().__init__(num_envs)
+        self.delay = delay
+
+    def step(self, actions):
+        time.sleep(self.delay)
+        return super().step(actions)
+
+
 class Fingerprinted:
     """Make the module's ActorCritic record the policy head's weights at each call: those that act
     (no gradient, this thread) and those that learn (the learner thread, or this one)."""
@@ -245,7 +257,7 @@ def test_overlap_update_acts_one_update_behind_and_learns_every_rollout(
 ):
     module = load_script("a2c_atari.py")
     fingerprints = Fingerprinted(monkeypatch, module)
-    monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
+    monkeypatch.setattr(module, "make_envs", lambda args: SlowGames(args.num_envs, 0.02))
     saved = []  # what each checkpoint holds (read back: a state_dict is a view of the live weights)
     save = module.save_checkpoint
 
@@ -281,28 +293,33 @@ def test_overlap_update_acts_one_update_behind_and_learns_every_rollout(
 
 
 def test_overlap_update_does_not_depend_on_which_thread_runs_ahead(in_tmp, monkeypatch):
-    # the same run three times: as it comes, with a slow learner thread (had it learned from buffers
-    # the next rollout writes into, it would see that rollout's data) and with slow games
+    # the same run three times: as it comes, with a slow learner thread and with slow games. Had the
+    # learner read buffers the next rollout writes into, or a learning rate set for the next update
+    # (--anneal-lr), a slow learner would have learned from those.
     module = load_script("a2c_atari.py")
     learn = module.learn_from_rollout
-    args = module.Args(**dict(ARGS, num_envs=2, total_timesteps=60, save_model=True), overlap_update=True)
+    args = module.Args(
+        **dict(ARGS, num_envs=2, total_timesteps=60, save_model=True), overlap_update=True, anneal_lr=True
+    )
+    step = torch.optim.RMSprop.step
     weights = []
     for learner_delay, games_delay in [(0, 0), (0.1, 0), (0, 0.02)]:
-        envs = ScriptedGames(args.num_envs)
-        step = envs.step
-
-        def slow_step(actions, step=step, delay=games_delay):
-            time.sleep(delay)
-            return step(actions)
+        learning_rates = []
 
         def slow_learn(*rollout, delay=learner_delay):
             time.sleep(delay)
             return learn(*rollout)
 
-        envs.step = slow_step
-        monkeypatch.setattr(module, "make_envs", lambda args: envs)
+        def step_and_record(optimizer):
+            learning_rates.append(optimizer.param_groups[0]["lr"])
+            return step(optimizer)
+
+        monkeypatch.setattr(module, "make_envs", lambda args, delay=games_delay: SlowGames(args.num_envs, delay))
         monkeypatch.setattr(module, "learn_from_rollout", slow_learn)
+        monkeypatch.setattr(torch.optim.RMSprop, "step", step_and_record)
         module.main(args)
+        # 6 updates of 2 envs x 5 steps; update k steps with 7e-4 (1 - k / 6)
+        assert learning_rates == [7e-4 * (1.0 - k / 6) for k in range(6)]
         run_dir = sorted((in_tmp / "runs").iterdir())[-1]
         weights.append(torch.load(run_dir / "a2c_atari.pt", weights_only=False)["model"])
     for name in weights[0]:
