@@ -114,7 +114,7 @@ class Args:
     overlap_update: bool = False
     """if toggled, each rollout is learned from in a second thread while the next one is played, so
     the policy that acts is one update behind the one that learns (torch's threads are split between
-    the two); about 1.2x the training speed on 2 cores"""
+    the two); on 2 cores about 1.15x the training speed with --bf16, little in float32"""
     eval_episodes: int = 10
     """whole games played on a fresh env after training"""
 
@@ -476,8 +476,9 @@ def main(args: Args) -> dict:
     torch_threads = torch.get_num_threads()
     if args.overlap_update:
         actor = copy.deepcopy(agent).requires_grad_(False)
-        torch.set_num_threads(max(1, torch_threads // 2))
-        learner = ThreadPoolExecutor(1, initializer=torch.set_num_threads, initargs=(max(1, torch_threads // 2),))
+        half = max(1, torch_threads // 2)
+        torch.set_num_threads(half)
+        learner = ThreadPoolExecutor(1, initializer=torch.set_num_threads, initargs=(half,))
     else:
         actor = agent
     pending, stats = None, None  # the update under way in the learner thread; the last one's losses

@@ -68,7 +68,8 @@ def main():
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
     parser.add_argument("--bf16", action="store_true", help="also time a2c_atari.py --bf16")
     parser.add_argument(
-        "--overlap-update", action="store_true", help="also time a2c_atari.py --overlap-update (with --bf16 too, if given)"
+        "--overlap-update", action="store_true",
+        help="also time a2c_atari.py --overlap-update (and --bf16 --overlap-update, with --bf16)",
     )
     parser.add_argument(
         "--sb3-passive", action="store_true",
