@@ -483,9 +483,9 @@ def main(args: Args) -> dict:
         actor = agent
     pending, stats = None, None  # the update under way in the learner thread; the last one's losses
 
-    def finish(pending) -> dict:
+    def finish(update_under_way) -> dict:
         """Wait for the learner thread's update, and act with its weights from now on."""
-        stats = pending.result()
+        stats = update_under_way.result()
         actor.load_state_dict(agent.state_dict())
         return stats
 

@@ -247,8 +247,8 @@ class Fingerprinted:
         # update k is under way while rollout k + 1 is played, with the weights from before it:
         # rollout 1 acts with those after 0 updates, rollout 2 after 1, rollout 3 after 2
         (True, 1000, [0, 0, 1, 2], [4]),
-        # a checkpoint at step 10 (after rollout 2 of 5 steps) waits for update 2 to end, so the
-        # weights saved are those after 2 updates, and rollouts 3 and 4 act with them
+        # a checkpoint at step 10 (after rollout 1, the second of 5 steps) waits for update 1 to
+        # end, so the weights saved are those after 2 updates, and rollouts 2 and 3 act with them
         (True, 10, [0, 0, 2, 2], [2, 4]),
     ],
 )
