@@ -12,27 +12,19 @@ Every update plays `num_steps` steps in each of `num_envs` envs, then
               - ent_coef * entropy
 
 The learner sees clipped rewards and, by default, a lost life as the end of its episode; the logged
-`charts/episodic_return` is always the raw score of a whole game over all its lives.
+`charts/episodic_return` is always the raw score of a whole game over all its lives. Long runs save
+a checkpoint every million steps and on Ctrl-C, and go on from it with `--resume`.
 
 Run:  python a2c_atari.py --env-id ALE/Breakout-v5 --seed 1
 """
 
-import copy
 import os
 import random
 import signal
 import sys
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-
-# After each parallel operation torch's OpenMP threads busy-wait (libgomp's default: 300,000 turns,
-# milliseconds) before they sleep. Here that spinning holds a core the games' C++ threads want: with
-# it the games stepped about 40% slower between the acting passes than alone. Waiting passively gave
-# 6% more steps/s in float32 and 11% with --bf16 on 2 cores. libgomp reads this once, when torch
-# loads it, so it is set before `import torch`; an OMP_WAIT_POLICY or GOMP_SPINCOUNT already set wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import ale_py
 import gymnasium as gym
@@ -40,6 +32,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import tyro
+from torch.distributions import Categorical
 from torch.utils.tensorboard import SummaryWriter
 
 
@@ -54,10 +47,6 @@ class Args:
     """if toggled, `torch.backends.cudnn.deterministic=True`"""
     cuda: bool = True
     """if toggled, use a GPU when one exists"""
-    bf16: bool = False
-    """if toggled, the CNN's passes run in bfloat16 (weights, optimizer and losses stay float32): 1.3x-1.4x
-    the training speed on a CPU with AMX (Intel Xeon since Sapphire Rapids; `lscpu | grep amx`),
-    several times slower on a CPU without it; not measured on a GPU"""
     capture_video: bool = False
     """if toggled, record the evaluation games as mp4 to `videos/{run_name}/`"""
     save_model: bool = True
@@ -111,10 +100,6 @@ class Args:
     """if toggled, RMSprop as TensorFlow computes it (epsilon inside the square root, mean square
     starting at 1), as in the A2C papers; off uses torch.optim.RMSprop, which learned Breakout far
     faster here (a mean score of 54 after 1M steps against 2)"""
-    overlap_update: bool = False
-    """if toggled, each rollout is learned from in a second thread while the next one is played, so
-    the policy that acts is one update behind the one that learns (torch's threads are split between
-    the two); on 2 cores about 1.15x the training speed with --bf16, little in float32"""
     eval_episodes: int = 10
     """whole games played on a fresh env after training"""
 
@@ -169,7 +154,7 @@ def load_checkpoint(args: Args) -> dict:
     except OSError as e:
         fail(f"--resume {args.resume}: {e.strerror}")
     except Exception:  # not a torch file, or a torch file of something else
-        fail(f"--resume {args.resume}: not a checkpoint of a2c_atari.py")
+        fail(f"--resume {args.resume}: not a checkpoint of {args.exp_name}.py")
     for key, value in vars(args).items():
         if key not in RESUME_MAY_CHANGE and saved_args.get(key) != value:
             fail(f"--resume: the run had {key}={saved_args.get(key)!r}, not {value!r}; give it its own arguments")
@@ -231,9 +216,8 @@ def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
 class ActorCritic(nn.Module):
     """The Nature CNN as one torso, with a policy head and a value head."""
 
-    def __init__(self, num_actions: int, bf16: bool = False):
+    def __init__(self, num_actions: int):
         super().__init__()
-        self.bf16 = bf16
         self.torso = nn.Sequential(
             layer_init(nn.Conv2d(4, 32, 8, stride=4)),
             nn.ReLU(),
@@ -251,14 +235,9 @@ class ActorCritic(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Action logits and state values of a batch of uint8 frame stacks."""
-        # channels-last frames make the CPU convolutions (oneDNN) about a quarter faster; with bf16
-        # the frames go straight to bfloat16 (0-255 are exact in it), saving a float32 copy
-        frames = obs.to(torch.bfloat16 if self.bf16 else torch.float32).div_(255.0)
-        frames = frames.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(obs.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            hidden = self.torso(frames)
-        # the heads run in float32: the values feed the advantages, where rounding would be noise
-        hidden = hidden.float()
+        # channels-last frames (instead of the default NCHW layout) make the CPU convolutions faster:
+        # 1.14x-1.49x the steps/s of this script in 3 alternating rounds on a 2-core CPU machine
+        hidden = self.torso((obs.float() / 255.0).contiguous(memory_format=torch.channels_last))
         return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)
 
 
@@ -318,68 +297,6 @@ def gae_advantages(
     return advantages
 
 
-def clip_grad_norm_(params: list, max_norm: float):
-    """Scale the gradients of `params` in place so that their global L2 norm is at most max_norm.
-
-    nn.utils.clip_grad_norm_'s arithmetic, with the same result bit for bit, without the sorting
-    of the tensors by device and dtype that it redoes on every call (on small networks that
-    sorting costs as much as the clipping; beside this CNN's update it is noise).
-    """
-    grads = [param.grad for param in params]
-    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-    torch._foreach_mul_(grads, (max_norm / (norm + 1e-6)).clamp(max=1.0))
-
-
-def learn_from_rollout(
-    agent: ActorCritic,
-    optimizer: torch.optim.Optimizer,
-    args: Args,
-    obs: torch.Tensor,
-    actions: torch.Tensor,
-    rewards: np.ndarray,
-    terminated: np.ndarray,
-    is_reset: np.ndarray,
-) -> dict:
-    """One optimizer step on a rollout; returns what is logged of it, as tensors.
-
-    obs: (num_steps + 1, num_envs, 4, 84, 84), the rollout's observations and the one after it;
-    the others (num_steps, num_envs), as gae_advantages takes them.
-    """
-    # both heads on the rollout and on the observation after it, in one pass; the advantages and
-    # value targets use the values detached (a target does not move with the prediction)
-    num_steps, num_envs = actions.shape
-    logits, values = agent(obs.flatten(0, 1))
-    logits = logits.view(num_steps + 1, num_envs, -1)
-    values = values.view(num_steps + 1, num_envs)
-    rewards, terminated, is_reset = (torch.as_tensor(x, device=obs.device) for x in (rewards, terminated, is_reset))
-    advantages = gae_advantages(rewards, values.detach(), terminated, is_reset, args.gamma, args.gae_lambda)
-    returns = advantages + values[:-1].detach()
-
-    # one backward pass for the whole rollout. Reset steps stay in the batch (fixed shapes are
-    # cheaper than indexing) with weight 0.
-    learn = is_reset == 0  # reset steps carry no decision of the agent's
-    step_weight = learn / learn.sum().clamp(min=1)
-    log_pi = logits[:-1].log_softmax(dim=-1)
-    log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
-    policy_loss = -(step_weight * advantages * log_prob).sum()
-    entropy = -(step_weight * (log_pi.exp() * log_pi).sum(-1)).sum()
-    value_loss = (step_weight * (returns - values[:-1]) ** 2).sum()
-    loss = policy_loss + args.vf_coef * value_loss
-    if args.ent_coef != 0:  # at 0 the entropy is only logged, and the backward pass skips it
-        loss = loss - args.ent_coef * entropy
-    # what the optimizer's zero_grad() does, without its profiling hooks (about 20 us a call)
-    params = [param for group in optimizer.param_groups for param in group["params"]]
-    for param in params:
-        param.grad = None
-    loss.backward()
-    clip_grad_norm_(params, args.max_grad_norm)
-    optimizer.step()
-
-    target, predicted = returns[learn], values[:-1].detach()[learn]
-    explained_var = 1.0 - (target - predicted).var() / target.var()
-    return dict(policy_loss=policy_loss, value_loss=value_loss, entropy=entropy, explained_variance=explained_var)
-
-
 def make_eval_env(args: Args, video_dir: str):
     """One game at a time, for evaluation: unlike the vector env, it can render for the videos.
 
@@ -409,7 +326,7 @@ def evaluate(agent: ActorCritic, args: Args, video_dir: str, device: torch.devic
         while not done:
             with torch.no_grad():
                 logits, _ = agent(torch.as_tensor(np.asarray(obs), device=device).unsqueeze(0))
-            action = (logits - torch.empty_like(logits).exponential_().log()).argmax(dim=-1)
+            action = Categorical(logits=logits).sample()
             obs, reward, terminated, truncated, _ = env.step(int(action))
             episode_return += float(reward)
             done = terminated or truncated
@@ -461,56 +378,25 @@ def main(args: Args) -> dict:
     )
 
     num_actions = int(envs.single_action_space.n)
-    agent = ActorCritic(num_actions, args.bf16).to(device).to(memory_format=torch.channels_last)
+    agent = ActorCritic(num_actions).to(device).to(memory_format=torch.channels_last)
     rmsprop = RMSpropTF if args.tf_rmsprop else torch.optim.RMSprop
     optimizer = rmsprop(agent.parameters(), lr=args.learning_rate, alpha=args.rmsprop_alpha, eps=args.rmsprop_eps)
     if checkpoint:
         agent.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
 
-    # With --overlap-update a learner thread learns from one rollout while this thread plays the next
-    # with `actor`, a copy of the network that takes the learner's weights after each update (so
-    # the result does not depend on which thread runs ahead). Each thread gets half of torch's
-    # threads: with all of them each, the two ran slower together than one update after another.
-    # Two sets of rollout buffers: one is played into while the other is learned from.
-    torch_threads = torch.get_num_threads()
-    if args.overlap_update:
-        actor = copy.deepcopy(agent).requires_grad_(False)
-        half = max(1, torch_threads // 2)
-        torch.set_num_threads(half)
-        learner = ThreadPoolExecutor(1, initializer=torch.set_num_threads, initargs=(half,))
-    else:
-        actor = agent
-    pending, stats = None, None  # the update under way in the learner thread; the last one's losses
-
-    def finish(update_under_way) -> dict:
-        """Wait for the learner thread's update, and act with its weights from now on."""
-        stats = update_under_way.result()
-        actor.load_state_dict(agent.state_dict())
-        return stats
-
     # frames stay uint8 until the network's first layer: a quarter of the memory and the copies
-    obs_shape = envs.single_observation_space.shape
-    buffers = [
-        (
-            torch.zeros((args.num_steps + 1, args.num_envs) + obs_shape, dtype=torch.uint8, device=device),
-            torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device),
-            np.zeros((args.num_steps, args.num_envs), dtype=np.float32),
-            np.zeros((args.num_steps, args.num_envs), dtype=np.float32),
-            np.zeros((args.num_steps, args.num_envs), dtype=np.float32),
-        )
-        for _ in range(2 if args.overlap_update else 1)
-    ]
+    obs = torch.zeros((args.num_steps + 1, args.num_envs) + envs.single_observation_space.shape, dtype=torch.uint8, device=device)
+    actions = torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device)
+    rewards = torch.zeros((args.num_steps, args.num_envs), device=device)
+    terminated_buf = torch.zeros((args.num_steps, args.num_envs), device=device)
+    is_reset_buf = torch.zeros((args.num_steps, args.num_envs), device=device)
 
     global_step = start_step = checkpoint["global_step"] if checkpoint else 0
     recent_returns = deque(checkpoint["recent_returns"] if checkpoint else [], maxlen=100)
     checkpoint_path = f"{run_dir}/checkpoint.pt"
     interval = args.checkpoint_interval or float("inf")
     next_checkpoint = (global_step // interval + 1) * interval
-    # (global_step, return, length) of the episodes that ended since the last logging: each
-    # add_scalar wakes TensorBoard's writer thread, which costs about twice as much one step at
-    # a time as it does in a burst with the losses
-    ended_episodes = []
     episode_returns = np.zeros(args.num_envs)
     episode_lengths = np.zeros(args.num_envs, dtype=np.int64)
     start_time = last_print = time.time()
@@ -520,24 +406,23 @@ def main(args: Args) -> dict:
     # returns the next game's first observation and reward 0. It is not learned from or counted.
     next_is_reset = np.zeros(args.num_envs, dtype=bool)
     for update in range(start_update, num_updates):
-        obs_buf, actions, rewards, terminated_buf, is_reset_buf = buffers[update % len(buffers)]
+        if args.anneal_lr:
+            optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update / num_updates)
+
         # 1. a rollout of num_steps steps in every env
-        # Gumbel-max: the argmax of logits plus Gumbel noise (-log of an Exp(1) draw) is a sample
-        # of Categorical(logits); the noise for the whole rollout is drawn here, in one go
-        gumbel = -torch.empty((args.num_steps, args.num_envs, num_actions), device=device).exponential_().log()
         for step in range(args.num_steps):
-            obs_buf[step] = torch.as_tensor(next_obs, device=device)
-            is_reset_buf[step] = next_is_reset
+            obs[step] = torch.as_tensor(next_obs, device=device)
+            is_reset_buf[step] = torch.as_tensor(next_is_reset, device=device)
             with torch.no_grad():
-                logits, _ = actor(obs_buf[step])
-            torch.argmax(logits + gumbel[step], dim=-1, out=actions[step])
+                logits, _ = agent(obs[step])
+            actions[step] = Categorical(logits=logits).sample()
             next_obs, reward, terminated, truncated, info = envs.step(actions[step].cpu().numpy())
             # the learner sees the sign of the reward (so one learning rate fits every game's scale)
             # and, with life_loss_terminal, a lost life as the end of its episode
-            rewards[step] = np.sign(reward)
+            rewards[step] = torch.as_tensor(np.sign(reward), device=device)
             lost_life = info["lives"] < lives
             lives = info["lives"]
-            terminated_buf[step] = terminated | (lost_life & args.life_loss_terminal)
+            terminated_buf[step] = torch.as_tensor(terminated | (lost_life & args.life_loss_terminal), device=device)
             real_step = ~next_is_reset
             global_step += int(real_step.sum())
             episode_returns += reward
@@ -545,39 +430,49 @@ def main(args: Args) -> dict:
             next_is_reset = terminated | truncated
             for env_index in np.nonzero(next_is_reset)[0]:
                 recent_returns.append(episode_returns[env_index])
-                ended_episodes.append((global_step, episode_returns[env_index], episode_lengths[env_index]))
+                writer.add_scalar("charts/episodic_return", episode_returns[env_index], global_step)
+                writer.add_scalar("charts/episodic_length", episode_lengths[env_index], global_step)
             episode_returns[next_is_reset] = 0.0
             episode_lengths[next_is_reset] = 0
-        obs_buf[args.num_steps] = torch.as_tensor(next_obs, device=device)
+        obs[args.num_steps] = torch.as_tensor(next_obs, device=device)
 
-        # 2-3. learn from the rollout: here, or with --overlap-update in the learner thread, which
-        # learns from it while the next rollout is played (by the weights from before this update)
-        if pending is not None:
-            stats = finish(pending)
-        if args.anneal_lr:  # set between updates: the learner thread reads it
-            optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update / num_updates)
-        rollout = (obs_buf, actions, rewards, terminated_buf, is_reset_buf)
-        if args.overlap_update:
-            pending = learner.submit(learn_from_rollout, agent, optimizer, args, *rollout)
-        else:
-            stats = learn_from_rollout(agent, optimizer, args, *rollout)
+        # 2. both heads on the rollout and on the observation after it, in one pass; the advantages
+        # and value targets use the values detached (a target does not move with the prediction)
+        logits, values = agent(obs.flatten(0, 1))
+        logits = logits.view(args.num_steps + 1, args.num_envs, -1)
+        values = values.view(args.num_steps + 1, args.num_envs)
+        advantages = gae_advantages(
+            rewards, values.detach(), terminated_buf, is_reset_buf, args.gamma, args.gae_lambda
+        )
+        returns = advantages + values[:-1].detach()
+
+        # 3. one optimizer step on the whole rollout, in one batched pass.
+        # Reset steps stay in the batch (fixed shapes are cheaper than indexing) with weight 0.
+        learn = is_reset_buf == 0  # reset steps carry no decision of the agent's
+        # each learned-from step's weight in the batch means; a reset step's is 0
+        step_weight = learn / learn.sum().clamp(min=1)
+        dist = Categorical(logits=logits[:-1])
+        policy_loss = -(step_weight * advantages * dist.log_prob(actions)).sum()
+        entropy = (step_weight * dist.entropy()).sum()
+        value_loss = (step_weight * (returns - values[:-1]) ** 2).sum()
+        loss = policy_loss + args.vf_coef * value_loss - args.ent_coef * entropy
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+        optimizer.step()
 
         # 4. logging
         last_update = update == num_updates - 1 or bool(stop_signal)
-        checkpoint_due = global_step >= next_checkpoint or (last_update and args.checkpoint_interval) or stop_signal
-        if pending is not None and (last_update or checkpoint_due):
-            stats, pending = finish(pending), None  # what is saved and logged last is fully learned
         if update % 10 == 0 or last_update:
-            for step_ended, episode_return, episode_length in ended_episodes:
-                writer.add_scalar("charts/episodic_return", episode_return, step_ended)
-                writer.add_scalar("charts/episodic_length", episode_length, step_ended)
-            ended_episodes.clear()
+            target, predicted = returns[learn], values[:-1].detach()[learn]
+            explained_var = 1.0 - (target - predicted).var() / target.var()
             sps = int((global_step - start_step) / (time.time() - start_time))
             writer.add_scalar("charts/SPS", sps, global_step)
             writer.add_scalar("charts/learning_rate", optimizer.param_groups[0]["lr"], global_step)
-            # with --overlap-update, mostly those of the update before (this one is under way)
-            for name, value in stats.items() if stats else ():
-                writer.add_scalar(f"losses/{name}", value.item(), global_step)
+            writer.add_scalar("losses/policy_loss", policy_loss.item(), global_step)
+            writer.add_scalar("losses/value_loss", value_loss.item(), global_step)
+            writer.add_scalar("losses/entropy", entropy.item(), global_step)
+            writer.add_scalar("losses/explained_variance", explained_var.item(), global_step)
             if time.time() - last_print > 10 or last_update:
                 last_print = time.time()
                 left = (num_updates - update - 1) * batch_size / max(sps, 1)
@@ -589,7 +484,7 @@ def main(args: Args) -> dict:
                 )
 
         # 5. a checkpoint now and then, at the end, and when asked to stop
-        if checkpoint_due:
+        if global_step >= next_checkpoint or (last_update and args.checkpoint_interval) or stop_signal:
             save_checkpoint(
                 checkpoint_path,
                 model=agent.state_dict(),
@@ -603,9 +498,6 @@ def main(args: Args) -> dict:
         if stop_signal:
             break
     envs.close()
-    if args.overlap_update:
-        learner.shutdown()
-        torch.set_num_threads(torch_threads)
     train_seconds = time.time() - start_time
     for sig, handler in previous_handlers.items():
         signal.signal(sig, handler)

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import tyro
+from torch.distributions import Categorical
 from torch.utils.tensorboard import SummaryWriter
 
 
@@ -182,18 +183,6 @@ def gae_advantages(
     return advantages
 
 
-def clip_grad_norm_(params: list, max_norm: float):
-    """Scale the gradients of `params` in place so that their global L2 norm is at most max_norm.
-
-    nn.utils.clip_grad_norm_'s arithmetic, with the same result bit for bit, without the sorting
-    of the tensors by device and dtype that it redoes on every call: on networks this small that
-    sorting costs as much as the clipping itself.
-    """
-    grads = [param.grad for param in params]
-    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-    torch._foreach_mul_(grads, (max_norm / (norm + 1e-6)).clamp(max=1.0))
-
-
 def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device) -> np.ndarray:
     """Greedy episodes on a fresh single env; returns the episodic returns."""
     if args.capture_video:
@@ -248,26 +237,16 @@ def main(args: Args) -> dict:
     obs_dim = envs.single_observation_space.shape[0]
     num_actions = int(envs.single_action_space.n)
     agent = ActorCritic(obs_dim, num_actions, args.hidden_size).to(device)
-    # the parameters as a list, made once: .parameters() walks the modules on every call, about
-    # 20 us here, a third of what clipping this small network's gradient costs
-    params = list(agent.parameters())
-    # fused: one kernel per step instead of a handful of small ops per parameter
-    optimizer = torch.optim.Adam(params, lr=args.learning_rate, fused=True)
+    optimizer = torch.optim.Adam(agent.parameters(), lr=args.learning_rate)
 
-    # a NumPy buffer: storing an observation there is a plain copy, and the rollout goes to a
-    # tensor in one piece (without a copy on the CPU)
-    obs_buf = np.zeros((args.num_steps + 1, args.num_envs, obs_dim), dtype=np.float32)
+    obs = torch.zeros((args.num_steps + 1, args.num_envs, obs_dim), device=device)
     actions = torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device)
-    rewards = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
-    terminated_buf = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
-    is_reset_buf = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    rewards = torch.zeros((args.num_steps, args.num_envs), device=device)
+    terminated_buf = torch.zeros((args.num_steps, args.num_envs), device=device)
+    is_reset_buf = torch.zeros((args.num_steps, args.num_envs), device=device)
 
     global_step = 0
     recent_returns = deque(maxlen=100)
-    # (global_step, return, length) of the episodes that ended since the last logging: each
-    # add_scalar wakes TensorBoard's writer thread, which costs about twice as much one step at
-    # a time as it does in a burst with the losses
-    ended_episodes = []
     episode_returns = np.zeros(args.num_envs)
     episode_lengths = np.zeros(args.num_envs, dtype=np.int64)
     start_time = last_print = time.time()
@@ -280,18 +259,15 @@ def main(args: Args) -> dict:
             optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update / num_updates)
 
         # 1. a rollout of num_steps steps in every env
-        # Gumbel-max: the argmax of logits plus Gumbel noise (-log of an Exp(1) draw) is a sample
-        # of Categorical(logits); the noise for the whole rollout is drawn here, in one go
-        gumbel = -torch.empty((args.num_steps, args.num_envs, num_actions), device=device).exponential_().log()
         for step in range(args.num_steps):
-            obs_buf[step] = next_obs
-            is_reset_buf[step] = next_is_reset
+            obs[step] = torch.as_tensor(next_obs, device=device)
+            is_reset_buf[step] = torch.as_tensor(next_is_reset, device=device)
             with torch.no_grad():
-                logits = agent.logits(torch.as_tensor(obs_buf[step], device=device))
-            torch.argmax(logits + gumbel[step], dim=-1, out=actions[step])
+                logits = agent.logits(obs[step])
+            actions[step] = Categorical(logits=logits).sample()
             next_obs, reward, terminated, truncated, _ = envs.step(actions[step].cpu().numpy())
-            rewards[step] = reward
-            terminated_buf[step] = terminated
+            rewards[step] = torch.as_tensor(reward, device=device)
+            terminated_buf[step] = torch.as_tensor(terminated, device=device)
             real_step = ~next_is_reset
             global_step += int(real_step.sum())
             episode_returns += reward
@@ -299,50 +275,37 @@ def main(args: Args) -> dict:
             next_is_reset = terminated | truncated
             for env_index in np.nonzero(next_is_reset)[0]:
                 recent_returns.append(episode_returns[env_index])
-                ended_episodes.append((global_step, episode_returns[env_index], episode_lengths[env_index]))
+                writer.add_scalar("charts/episodic_return", episode_returns[env_index], global_step)
+                writer.add_scalar("charts/episodic_length", episode_lengths[env_index], global_step)
             episode_returns[next_is_reset] = 0.0
             episode_lengths[next_is_reset] = 0
-        obs_buf[args.num_steps] = next_obs
-        obs = torch.as_tensor(obs_buf, device=device)
+        obs[args.num_steps] = torch.as_tensor(next_obs, device=device)
 
         # 2. both heads on the rollout and on the observation after it, in one pass; the advantages
         # and value targets use the values detached (a target does not move with the prediction)
         logits, values = agent(obs)
-        rewards_t = torch.as_tensor(rewards, device=device)
-        terminated_t = torch.as_tensor(terminated_buf, device=device)
-        is_reset_t = torch.as_tensor(is_reset_buf, device=device)
         advantages = gae_advantages(
-            rewards_t, values.detach(), terminated_t, is_reset_t, args.gamma, args.gae_lambda
+            rewards, values.detach(), terminated_buf, is_reset_buf, args.gamma, args.gae_lambda
         )
         returns = advantages + values[:-1].detach()
 
         # 3. one optimizer step on the whole rollout, in one batched pass.
         # Reset steps stay in the batch (fixed shapes are cheaper than indexing) with weight 0.
-        learn = is_reset_t == 0  # reset steps carry no decision of the agent's
+        learn = is_reset_buf == 0  # reset steps carry no decision of the agent's
         # each learned-from step's weight in the batch means; a reset step's is 0
         step_weight = learn / learn.sum().clamp(min=1)
-        # what Categorical(logits).log_prob and .entropy compute, in three ops
-        log_pi = logits[:-1].log_softmax(dim=-1)
-        log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
-        policy_loss = -(step_weight * advantages * log_prob).sum()
-        entropy = -(step_weight * (log_pi.exp() * log_pi).sum(-1)).sum()
+        dist = Categorical(logits=logits[:-1])
+        policy_loss = -(step_weight * advantages * dist.log_prob(actions)).sum()
+        entropy = (step_weight * dist.entropy()).sum()
         value_loss = (step_weight * (returns - values[:-1]) ** 2).sum()
-        loss = policy_loss + args.vf_coef * value_loss
-        if args.ent_coef != 0:  # at 0 the entropy is only logged, and the backward pass skips it
-            loss = loss - args.ent_coef * entropy
-        # what the optimizer's zero_grad() does, without its profiling hooks (about 20 us a call)
-        for param in params:
-            param.grad = None
+        loss = policy_loss + args.vf_coef * value_loss - args.ent_coef * entropy
+        optimizer.zero_grad()
         loss.backward()
-        clip_grad_norm_(params, args.max_grad_norm)
+        nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
         optimizer.step()
 
         # 4. logging
         if update % 10 == 0 or update == num_updates - 1:
-            for step_ended, episode_return, episode_length in ended_episodes:
-                writer.add_scalar("charts/episodic_return", episode_return, step_ended)
-                writer.add_scalar("charts/episodic_length", episode_length, step_ended)
-            ended_episodes.clear()
             target, predicted = returns[learn], values[:-1].detach()[learn]
             explained_var = 1.0 - (target - predicted).var() / target.var()
             sps = int(global_step / (time.time() - start_time))
