@@ -1,19 +1,16 @@
 """A2C on Atari: the shared-network A2C of a2c_shared_gae.py, taken to pixels.
 
-Synchronous advantage actor-critic (Mnih et al. 2016) with GAE(lambda) advantages (Schulman et al.
-2016), the Nature CNN (Mnih et al. 2015) as the shared torso, RMSprop, and ale-py's native vector
-env, which runs the games in C++ threads with the classic preprocessing built in: frame skip 4 with
-max-pooling over the last two frames, 84x84 grayscale, 4 stacked frames, up to 30 no-op starts.
-Every update plays `num_steps` steps in each of `num_envs` envs, then
+A2C (Mnih et al. 2016) with GAE (Schulman et al. 2016), the Nature CNN (Mnih et al. 2015) as the
+shared torso, RMSprop, and ale-py's vector env (games in C++ threads; frame skip 4, 84x84 grayscale,
+4 stacked frames, up to 30 no-op starts). Each update plays `num_steps` steps in `num_envs` envs, then
 
     delta_t = r_t + gamma V(s_{t+1}) - V(s_t)          with r_t the reward clipped to its sign
     A_t     = delta_t + gamma lambda A_{t+1}           (lambda 1, the default, gives the n-step A2C)
     loss    = -mean_t A_t log pi(a_t | s_t) + vf_coef * mean_t (A_t + V(s_t) - V_new(s_t))^2
               - ent_coef * entropy
 
-The learner sees clipped rewards and, by default, a lost life as the end of its episode; the logged
-`charts/episodic_return` is always the raw score of a whole game over all its lives. Long runs save
-a checkpoint every million steps and on Ctrl-C, and go on from it with `--resume`.
+The learner sees clipped rewards and a lost life as the end of its episode; the log keeps raw scores
+of whole games. Long runs save a checkpoint every million steps and on Ctrl-C, for `--resume`.
 
 Run:  python a2c_atari.py --env-id ALE/Breakout-v5 --seed 1
 """
@@ -48,29 +45,25 @@ class Args:
     cuda: bool = True
     """if toggled, use a GPU when one exists"""
     capture_video: bool = False
-    """if toggled, record the evaluation games as mp4 to `videos/{run_name}/`"""
+    """if toggled, record the evaluation episodes as mp4 to `videos/{run_name}/`"""
     save_model: bool = True
     """if toggled, save the weights and args to `runs/{run_name}/{exp_name}.pt`"""
     checkpoint_interval: int = 1_000_000
-    """every this many agent steps and at the end, save what `--resume` needs (weights, optimizer,
-    step count) to `runs/{run_name}/checkpoint.pt`; Ctrl-C saves one too (0: only on Ctrl-C)"""
+    """save `runs/{run_name}/checkpoint.pt` for `--resume` every this many steps, at the end and on Ctrl-C"""
     resume: str | None = None
-    """a checkpoint.pt to go on from, in its run's folder, with fresh games; the other arguments must
-    be the run's own, except the budget, the evaluation and saving flags, and --cuda"""
+    """a checkpoint.pt to go on from, with fresh games; the other arguments must be the run's own"""
 
     # environment
     env_id: str = "ALE/SpaceInvaders-v5"
     """an ALE game id, `ALE/<Game>-v5`"""
     num_envs: int = 16
-    """parallel envs (games played at once in ale-py's C++ threads)"""
+    """parallel envs"""
     sticky_actions: bool = False
-    """if toggled, the game repeats the previous action with probability 0.25 (Machado et al. 2018);
-    off is the protocol of the A2C papers"""
+    """if toggled, repeat the previous action with probability 0.25 (Machado et al. 2018); off as in A2C"""
     noop_max: int = 30
     """each game starts with a random number of no-op frames, up to this many"""
     life_loss_terminal: bool = True
-    """if toggled, the learner treats a lost life as the end of its episode (no bootstrapping past
-    it); the game goes on, and the logged return is still the whole game's"""
+    """if toggled, a lost life ends the learner's episode (no bootstrap past it); the log keeps whole games"""
 
     # algorithm
     total_timesteps: int = 10_000_000
@@ -78,8 +71,7 @@ class Args:
     learning_rate: float = 7e-4
     """RMSprop learning rate"""
     anneal_lr: bool = False
-    """if toggled, decay the learning rate linearly to 0 over the budget (off: in a 2M-step Breakout
-    run the decay held the score near 2 where a constant rate reached 4)"""
+    """if toggled, decay the learning rate linearly to 0 over the budget (off: better on Breakout)"""
     num_steps: int = 5
     """steps per env in each rollout"""
     gamma: float = 0.99
@@ -96,10 +88,6 @@ class Args:
     """RMSprop decay of the mean squared gradient"""
     rmsprop_eps: float = 1e-5
     """RMSprop epsilon"""
-    tf_rmsprop: bool = False
-    """if toggled, RMSprop as TensorFlow computes it (epsilon inside the square root, mean square
-    starting at 1), as in the A2C papers; off uses torch.optim.RMSprop, which learned Breakout far
-    faster here (a mean score of 54 after 1M steps against 2)"""
     eval_episodes: int = 10
     """whole games played on a fresh env after training"""
 
@@ -111,43 +99,27 @@ def fail(message: str):
 
 
 def check_args(args: Args):
-    if args.num_envs < 1:
-        fail(f"--num-envs must be at least 1, got {args.num_envs}")
-    if args.num_steps < 1:
-        fail(f"--num-steps must be at least 1, got {args.num_steps}")
-    if args.total_timesteps < args.num_envs * args.num_steps:
-        fail(
-            f"--total-timesteps {args.total_timesteps} is smaller than one batch "
-            f"(num_envs * num_steps = {args.num_envs * args.num_steps} steps)"
-        )
-    if not 0.0 <= args.gamma <= 1.0:
-        fail(f"--gamma must be in [0, 1], got {args.gamma}")
-    if not 0.0 <= args.gae_lambda <= 1.0:
-        fail(f"--gae-lambda must be in [0, 1], got {args.gae_lambda}")
-    if args.learning_rate <= 0:
-        fail(f"--learning-rate must be positive, got {args.learning_rate}")
-    if args.max_grad_norm <= 0:
-        fail(f"--max-grad-norm must be positive, got {args.max_grad_norm}")
-    if not 0.0 <= args.rmsprop_alpha < 1.0:
-        fail(f"--rmsprop-alpha must be in [0, 1), got {args.rmsprop_alpha}")
-    if args.rmsprop_eps <= 0:
-        fail(f"--rmsprop-eps must be positive, got {args.rmsprop_eps}")
-    if args.noop_max < 0:
-        fail(f"--noop-max must be 0 or more, got {args.noop_max}")
-    if args.eval_episodes < 0:
-        fail(f"--eval-episodes must be 0 or more, got {args.eval_episodes}")
-    if args.checkpoint_interval < 0:
-        fail(f"--checkpoint-interval must be 0 or more, got {args.checkpoint_interval}")
-
-
-# what a resumed run may set anew: none of these changes what it learns
-RESUME_MAY_CHANGE = {
-    "resume", "total_timesteps", "checkpoint_interval", "eval_episodes", "capture_video", "save_model", "cuda"
-}
+    """A user's mistakes, caught before anything is created."""
+    mistakes = [
+        (args.num_envs < 1, f"--num-envs must be at least 1, got {args.num_envs}"),
+        (args.num_steps < 1, f"--num-steps must be at least 1, got {args.num_steps}"),
+        (args.total_timesteps < args.num_envs * args.num_steps, "--total-timesteps is less than one batch of steps"),
+        (not 0.0 <= args.gamma <= 1.0, f"--gamma must be in [0, 1], got {args.gamma}"),
+        (not 0.0 <= args.gae_lambda <= 1.0, f"--gae-lambda must be in [0, 1], got {args.gae_lambda}"),
+        (args.learning_rate <= 0, f"--learning-rate must be positive, got {args.learning_rate}"),
+        (args.max_grad_norm <= 0, f"--max-grad-norm must be positive, got {args.max_grad_norm}"),
+        (not 0.0 <= args.rmsprop_alpha < 1.0, f"--rmsprop-alpha must be in [0, 1), got {args.rmsprop_alpha}"),
+        (args.rmsprop_eps <= 0, f"--rmsprop-eps must be positive, got {args.rmsprop_eps}"),
+        (args.noop_max < 0, f"--noop-max must be 0 or more, got {args.noop_max}"),
+        (args.eval_episodes < 0, f"--eval-episodes must be 0 or more, got {args.eval_episodes}"),
+        (args.checkpoint_interval < 0, f"--checkpoint-interval must be 0 or more, got {args.checkpoint_interval}"),
+    ]
+    for mistake, message in mistakes:
+        if mistake:
+            fail(message)
 
 
 def load_checkpoint(args: Args) -> dict:
-    """The checkpoint `--resume` names, once it is known to go on with the same experiment."""
     try:
         checkpoint = torch.load(args.resume, map_location="cpu", weights_only=True)
         saved_args, update = checkpoint["args"], checkpoint["update"]
@@ -155,8 +127,10 @@ def load_checkpoint(args: Args) -> dict:
         fail(f"--resume {args.resume}: {e.strerror}")
     except Exception:  # not a torch file, or a torch file of something else
         fail(f"--resume {args.resume}: not a checkpoint of {args.exp_name}.py")
+    may_change = {"resume", "total_timesteps", "checkpoint_interval", "eval_episodes", "capture_video",
+                  "save_model", "cuda"}  # none of these changes what the run learns
     for key, value in vars(args).items():
-        if key not in RESUME_MAY_CHANGE and saved_args.get(key) != value:
+        if key not in may_change and saved_args.get(key) != value:
             fail(f"--resume: the run had {key}={saved_args.get(key)!r}, not {value!r}; give it its own arguments")
     if args.anneal_lr and args.total_timesteps != saved_args["total_timesteps"]:
         fail(f"--resume with --anneal-lr: the run's schedule needs --total-timesteps {saved_args['total_timesteps']}")
@@ -165,45 +139,20 @@ def load_checkpoint(args: Args) -> dict:
     return checkpoint
 
 
-def save_checkpoint(path: str, **checkpoint):
-    # written beside the last one and then renamed over it: a crash mid-write loses nothing
-    torch.save(checkpoint, path + ".tmp")
-    os.replace(path + ".tmp", path)
-
-
-def unused(path: str, global_step: int) -> str:
-    """`path`, or if an earlier part of a resumed run wrote there, `path` tagged with the step count."""
-    root, extension = os.path.splitext(path)
-    return f"{root}_{global_step}{extension}" if os.path.exists(path) else path
-
-
-def check_env_id(env_id: str):
+def make_envs(args: Args):
+    """The training games in one ale-py vector env, with its reward clipping, life-loss episodes and FIRE
+    press off: the loop clips and splits for the learner; the log and the eval env see raw whole games."""
     gym.register_envs(ale_py)
     try:
-        spec = gym.spec(env_id)
+        spec = gym.spec(args.env_id)
     except gym.error.Error as e:
-        fail(f"cannot make env {env_id!r}: {str(e).splitlines()[0]}")
+        fail(f"cannot make env {args.env_id!r}: {str(e).splitlines()[0]}")
     if "AtariVectorEnv" not in str(spec.vector_entry_point):
-        fail(f"{env_id} is not an ALE game; this script takes ids like ALE/Breakout-v5")
-
-
-def make_envs(args: Args):
-    """The training games, all in one ale-py vector env.
-
-    The env's own reward clipping and life-loss episodes are off: it reports raw scores and whole
-    games, and the training loop clips and splits for the learner, so the logged return stays true.
-    Its FIRE press after a reset is off too: the policy must learn to fire after every lost life
-    anyway, and without it the evaluation env (which has no such press) plays the same games.
-    """
+        fail(f"{args.env_id} is not an ALE game; this script takes ids like ALE/Breakout-v5")
+    sticky = 0.25 if args.sticky_actions else 0.0
     return gym.make_vec(
-        args.env_id,
-        num_envs=args.num_envs,
-        vectorization_mode="vector_entry_point",
-        repeat_action_probability=0.25 if args.sticky_actions else 0.0,
-        noop_max=args.noop_max,
-        reward_clipping=False,
-        episodic_life=False,
-        use_fire_reset=False,
+        args.env_id, num_envs=args.num_envs, vectorization_mode="vector_entry_point", repeat_action_probability=sticky,
+        noop_max=args.noop_max, reward_clipping=False, episodic_life=False, use_fire_reset=False,
     )
 
 
@@ -219,15 +168,10 @@ class ActorCritic(nn.Module):
     def __init__(self, num_actions: int):
         super().__init__()
         self.torso = nn.Sequential(
-            layer_init(nn.Conv2d(4, 32, 8, stride=4)),
-            nn.ReLU(),
-            layer_init(nn.Conv2d(32, 64, 4, stride=2)),
-            nn.ReLU(),
-            layer_init(nn.Conv2d(64, 64, 3, stride=1)),
-            nn.ReLU(),
-            nn.Flatten(),
-            layer_init(nn.Linear(64 * 7 * 7, 512)),
-            nn.ReLU(),
+            layer_init(nn.Conv2d(4, 32, 8, stride=4)), nn.ReLU(),
+            layer_init(nn.Conv2d(32, 64, 4, stride=2)), nn.ReLU(),
+            layer_init(nn.Conv2d(64, 64, 3, stride=1)), nn.ReLU(),
+            nn.Flatten(), layer_init(nn.Linear(64 * 7 * 7, 512)), nn.ReLU(),
         )
         # a small policy layer starts the policy near uniform
         self.policy_head = layer_init(nn.Linear(512, num_actions), std=0.01)
@@ -235,55 +179,19 @@ class ActorCritic(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Action logits and state values of a batch of uint8 frame stacks."""
-        # channels-last frames (instead of the default NCHW layout) make the CPU convolutions faster:
-        # 1.14x-1.49x the steps/s of this script in 3 alternating rounds on a 2-core CPU machine
+        # channels-last frames instead of the default NCHW layout: faster CPU convolutions (docs/speed.md)
         hidden = self.torso((obs.float() / 255.0).contiguous(memory_format=torch.channels_last))
         return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)
 
 
-class RMSpropTF(torch.optim.Optimizer):
-    """RMSprop as TensorFlow 1 computes it, the optimizer behind the published A2C results.
-
-    torch.optim.RMSprop differs in two places: it adds eps after the square root and starts the
-    mean square at 0. After clipping, most gradient entries are far below sqrt(eps) ~ 3e-3, so eps
-    inside the root damps their steps, while PyTorch's form lets them grow to about lr; and a mean
-    square starting at 1 makes the first steps tiny. So this form takes much smaller steps at the
-    same lr. Measured on Breakout (seed 1, lr 7e-4): it was far slower to learn (a mean score of 2
-    after 1M steps, 3.9 after 2M) than torch.optim.RMSprop (54 after 1M), which is the default;
-    it stays here to reproduce the papers' setting.
-    """
-
-    def __init__(self, params, lr: float, alpha: float, eps: float):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps))
-
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                square_avg = self.state[param].setdefault("square_avg", torch.ones_like(param))
-                square_avg.mul_(group["alpha"]).addcmul_(param.grad, param.grad, value=1 - group["alpha"])
-                param.addcdiv_(param.grad, (square_avg + group["eps"]).sqrt_(), value=-group["lr"])
-
-
-def gae_advantages(
-    rewards: torch.Tensor,
-    values: torch.Tensor,
-    terminated: torch.Tensor,
-    is_reset: torch.Tensor,
-    gamma: float,
-    gae_lambda: float,
-) -> torch.Tensor:
+def gae_advantages(rewards, values, terminated, is_reset, gamma: float, gae_lambda: float) -> torch.Tensor:
     """GAE(lambda) advantages over a rollout with gymnasium's NEXT_STEP autoreset.
 
     rewards, terminated, is_reset: (T, num_envs); values: (T + 1, num_envs), values[t] = V(obs_t)
-    and values[T] the value of the observation after the rollout. terminated[t] says the learner's
-    episode ended at t with nothing to bootstrap: the game is over, or a life was lost while the
-    game goes on, so the cut comes from `terminated` itself and not only from a reset step.
-    is_reset[t] marks a reset step: the game ended at t - 1, obs_t is its final observation, and the
-    env ignored the action and started a new game. A truncated game (the frame limit) bootstraps
-    from V(final observation); a reset step's advantage is 0 and nothing flows back across it.
+    and values[T] the value of the observation after the rollout. is_reset[t] marks a reset step:
+    the episode ended at t - 1 and obs_t is its final observation, so the step before bootstraps from
+    V(final observation), as a truncated episode needs (terminated multiplies it by 0). A reset
+    step's advantage is 0, and nothing flows back across it. Here a lost life cuts the carry too.
     """
     not_reset = 1.0 - is_reset
     not_terminated = 1.0 - terminated
@@ -298,27 +206,30 @@ def gae_advantages(
 
 
 def make_eval_env(args: Args, video_dir: str):
-    """One game at a time, for evaluation: unlike the vector env, it can render for the videos.
-
-    gymnasium's AtariPreprocessing and a zero-padded frame stack give exactly the observations of
-    ale-py's vector env (a test checks it).
-    """
-    env = gym.make(
-        args.env_id,
-        frameskip=1,
-        repeat_action_probability=0.25 if args.sticky_actions else 0.0,
-        render_mode="rgb_array" if args.capture_video else None,
-    )
+    """One game at a time (it can render videos), seeing exactly what the vector env sees (a test checks it)."""
+    sticky, render_mode = 0.25 if args.sticky_actions else 0.0, "rgb_array" if args.capture_video else None
+    env = gym.make(args.env_id, frameskip=1, repeat_action_probability=sticky, render_mode=render_mode)
     if args.capture_video:
         env = gym.wrappers.RecordVideo(env, video_dir, episode_trigger=lambda _: True)
     env = gym.wrappers.AtariPreprocessing(env, noop_max=args.noop_max, frame_skip=4, terminal_on_life_loss=False)
     return gym.wrappers.FrameStackObservation(env, 4, padding_type="zero")
 
 
-def evaluate(agent: ActorCritic, args: Args, video_dir: str, device: torch.device) -> np.ndarray:
-    """Whole games on a fresh env; returns their raw scores. The policy is sampled, not greedy:
-    a greedy Atari policy can stall for the whole game (in Breakout, by never firing)."""
-    env = make_eval_env(args, video_dir)
+def make_run_dir(args: Args) -> str:
+    """A fresh folder runs/{run_name}, never an earlier run's; returns run_name."""
+    stamp = int(time.time())
+    while True:
+        run_name = f"{args.env_id.replace('/', '-')}__{args.exp_name}__{args.seed}__{stamp}"
+        try:
+            os.makedirs(f"runs/{run_name}")
+            return run_name
+        except FileExistsError:
+            stamp += 1
+
+
+def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device) -> np.ndarray:
+    """Whole games on a fresh env; returns their raw scores. Sampled: a greedy policy can stall a game."""
+    env = make_eval_env(args, f"videos/{run_name}")
     returns = []
     for episode in range(args.eval_episodes):
         obs, _ = env.reset(seed=args.seed + 10_000 if episode == 0 else None)
@@ -326,8 +237,7 @@ def evaluate(agent: ActorCritic, args: Args, video_dir: str, device: torch.devic
         while not done:
             with torch.no_grad():
                 logits, _ = agent(torch.as_tensor(np.asarray(obs), device=device).unsqueeze(0))
-            action = Categorical(logits=logits).sample()
-            obs, reward, terminated, truncated, _ = env.step(int(action))
+            obs, reward, terminated, truncated, _ = env.step(int(Categorical(logits=logits).sample()))
             episode_return += float(reward)
             done = terminated or truncated
         returns.append(episode_return)
@@ -337,9 +247,8 @@ def evaluate(agent: ActorCritic, args: Args, video_dir: str, device: torch.devic
 
 def main(args: Args) -> dict:
     check_args(args)
-    check_env_id(args.env_id)
-    checkpoint = load_checkpoint(args) if args.resume else None
     envs = make_envs(args)
+    checkpoint = load_checkpoint(args) if args.resume else None
     batch_size = args.num_envs * args.num_steps
     num_updates = args.total_timesteps // batch_size
     start_update = checkpoint["update"] if checkpoint else 0
@@ -352,41 +261,25 @@ def main(args: Args) -> dict:
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
-    # Ctrl-C or a kill ends the run after the update under way, with a checkpoint to resume from
-    stop_signal = []
-    previous_handlers = {
-        sig: signal.signal(sig, lambda sig, _: stop_signal.append(sig)) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    stop_signal = []  # Ctrl-C or a kill ends the run after the update under way, with a checkpoint
+    handlers = {sig: signal.signal(sig, lambda s, _: stop_signal.append(s)) for sig in (signal.SIGINT, signal.SIGTERM)}
 
-    # a fresh run directory, never an earlier run's; a resumed run goes on in its own
-    if checkpoint:
-        run_dir = os.path.dirname(args.resume) or "."
-    else:
-        stamp = int(time.time())
-        while True:
-            run_dir = f"runs/{args.env_id.replace('/', '-')}__{args.exp_name}__{args.seed}__{stamp}"
-            try:
-                os.makedirs(run_dir)
-                break
-            except FileExistsError:
-                stamp += 1
+    # a resumed run goes on in its own folder
+    run_dir = (os.path.dirname(args.resume) or ".") if checkpoint else f"runs/{make_run_dir(args)}"
     run_name = os.path.basename(os.path.abspath(run_dir))
     writer = SummaryWriter(run_dir)
-    writer.add_text(
-        "hyperparameters",
-        "|param|value|\n|-|-|\n" + "\n".join(f"|{key}|{value}|" for key, value in vars(args).items()),
-    )
+    hyperparameters = "\n".join(f"|{key}|{value}|" for key, value in vars(args).items())
+    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
 
-    num_actions = int(envs.single_action_space.n)
-    agent = ActorCritic(num_actions).to(device).to(memory_format=torch.channels_last)
-    rmsprop = RMSpropTF if args.tf_rmsprop else torch.optim.RMSprop
-    optimizer = rmsprop(agent.parameters(), lr=args.learning_rate, alpha=args.rmsprop_alpha, eps=args.rmsprop_eps)
+    agent = ActorCritic(int(envs.single_action_space.n)).to(device).to(memory_format=torch.channels_last)
+    rmsprop = dict(lr=args.learning_rate, alpha=args.rmsprop_alpha, eps=args.rmsprop_eps)
+    optimizer = torch.optim.RMSprop(agent.parameters(), **rmsprop)
     if checkpoint:
         agent.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
 
     # frames stay uint8 until the network's first layer: a quarter of the memory and the copies
-    obs = torch.zeros((args.num_steps + 1, args.num_envs) + envs.single_observation_space.shape, dtype=torch.uint8, device=device)
+    obs = torch.zeros((args.num_steps + 1, args.num_envs, 4, 84, 84), dtype=torch.uint8, device=device)
     actions = torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device)
     rewards = torch.zeros((args.num_steps, args.num_envs), device=device)
     terminated_buf = torch.zeros((args.num_steps, args.num_envs), device=device)
@@ -420,8 +313,7 @@ def main(args: Args) -> dict:
             # the learner sees the sign of the reward (so one learning rate fits every game's scale)
             # and, with life_loss_terminal, a lost life as the end of its episode
             rewards[step] = torch.as_tensor(np.sign(reward), device=device)
-            lost_life = info["lives"] < lives
-            lives = info["lives"]
+            lost_life, lives = info["lives"] < lives, info["lives"]
             terminated_buf[step] = torch.as_tensor(terminated | (lost_life & args.life_loss_terminal), device=device)
             real_step = ~next_is_reset
             global_step += int(real_step.sum())
@@ -441,13 +333,10 @@ def main(args: Args) -> dict:
         logits, values = agent(obs.flatten(0, 1))
         logits = logits.view(args.num_steps + 1, args.num_envs, -1)
         values = values.view(args.num_steps + 1, args.num_envs)
-        advantages = gae_advantages(
-            rewards, values.detach(), terminated_buf, is_reset_buf, args.gamma, args.gae_lambda
-        )
+        advantages = gae_advantages(rewards, values.detach(), terminated_buf, is_reset_buf, args.gamma, args.gae_lambda)
         returns = advantages + values[:-1].detach()
 
-        # 3. one optimizer step on the whole rollout, in one batched pass.
-        # Reset steps stay in the batch (fixed shapes are cheaper than indexing) with weight 0.
+        # 3. one optimizer step on the whole rollout; reset steps stay in it (fixed shapes) with weight 0
         learn = is_reset_buf == 0  # reset steps carry no decision of the agent's
         # each learned-from step's weight in the batch means; a reset step's is 0
         step_weight = learn / learn.sum().clamp(min=1)
@@ -477,66 +366,51 @@ def main(args: Args) -> dict:
                 last_print = time.time()
                 left = (num_updates - update - 1) * batch_size / max(sps, 1)
                 mean_return = np.mean(recent_returns) if recent_returns else float("nan")
-                print(
-                    f"step {global_step:,}/{args.total_timesteps:,} | {sps:,} steps/s | "
-                    f"mean score (last 100 games) {mean_return:.1f} | {left / 60:.0f} min left",
-                    flush=True,
-                )
+                print(f"step {global_step:,}/{args.total_timesteps:,} | {sps:,} steps/s | "
+                      f"mean return (last 100) {mean_return:.1f} | {left / 60:.1f} min left", flush=True)
 
         # 5. a checkpoint now and then, at the end, and when asked to stop
         if global_step >= next_checkpoint or (last_update and args.checkpoint_interval) or stop_signal:
-            save_checkpoint(
-                checkpoint_path,
-                model=agent.state_dict(),
-                optimizer=optimizer.state_dict(),
-                args=vars(args),
-                update=update + 1,
-                global_step=global_step,
-                recent_returns=[float(r) for r in recent_returns],
-            )
+            state = dict(model=agent.state_dict(), optimizer=optimizer.state_dict(), args=vars(args), update=update + 1,
+                         global_step=global_step, recent_returns=[float(r) for r in recent_returns])
+            # written beside the last one, then renamed over it: a crash mid-write loses nothing
+            torch.save(state, checkpoint_path + ".tmp")
+            os.replace(checkpoint_path + ".tmp", checkpoint_path)
             next_checkpoint = (global_step // interval + 1) * interval
         if stop_signal:
             break
     envs.close()
     train_seconds = time.time() - start_time
-    for sig, handler in previous_handlers.items():
+    for sig, handler in handlers.items():
         signal.signal(sig, handler)
     finished = update + 1 == num_updates
-    if stop_signal and not finished:
-        writer.close()
-        print(f"stopped at step {global_step:,}; to go on, add: --resume {checkpoint_path}", flush=True)
-        sys.exit(128 + stop_signal[0])
-
-    if args.save_model:
-        model_path = unused(f"{run_dir}/{args.exp_name}.pt", global_step)
+    # a resumed run saves beside what the run's earlier part saved, tagged with its step count
+    model_path, video_name = f"{run_dir}/{args.exp_name}.pt", run_name
+    model_path = f"{run_dir}/{args.exp_name}_{global_step}.pt" if os.path.exists(model_path) else model_path
+    video_name += f"_{global_step}" if os.path.exists(f"videos/{run_name}") else ""
+    if args.save_model and finished:
         torch.save({"model": agent.state_dict(), "args": vars(args)}, model_path)
         print(f"model saved to {model_path}")
-    if stop_signal:  # the stop came during the last update: training is over, the evaluation is skipped
+    if stop_signal:  # a stop in the last update ends training too, but skips the evaluation
         writer.close()
-        print(f"stopped at the end of training, step {global_step:,}; no evaluation was run", flush=True)
+        then = "training is over; no evaluation was run" if finished else f"to go on, add: --resume {checkpoint_path}"
+        print(f"stopped at step {global_step:,}; {then}", flush=True)
         sys.exit(128 + stop_signal[0])
 
     summary = {"run_name": run_name, "global_step": global_step, "train_seconds": train_seconds}
     if args.eval_episodes > 0:
         try:
-            eval_returns = evaluate(agent, args, unused(f"videos/{run_name}", global_step), device)
+            eval_returns = evaluate(agent, args, video_name, device)
         except KeyboardInterrupt:  # training is over: Ctrl-C here only cuts the evaluation short
             writer.close()
             print(f"training finished at step {global_step:,}; the evaluation was stopped", flush=True)
             sys.exit(130)
-        stats = {
-            "mean": eval_returns.mean(),
-            "std": eval_returns.std(),
-            "min": eval_returns.min(),
-            "max": eval_returns.max(),
-        }
+        stats = dict(mean=eval_returns.mean(), std=eval_returns.std(), min=eval_returns.min(), max=eval_returns.max())
         writer.add_scalar("eval/episodic_return", stats["mean"], global_step)
         for key in ("std", "min", "max"):
             writer.add_scalar(f"eval/episodic_return_{key}", stats[key], global_step)
-        print(
-            f"eval over {args.eval_episodes} games: mean {stats['mean']:.1f} +- {stats['std']:.1f} "
-            f"(min {stats['min']:.1f}, max {stats['max']:.1f})"
-        )
+        print(f"eval over {args.eval_episodes} episodes: mean {stats['mean']:.1f} +- {stats['std']:.1f} "
+              f"(min {stats['min']:.1f}, max {stats['max']:.1f})")
         summary.update({f"eval_{key}": float(value) for key, value in stats.items()})
     writer.close()
     return summary

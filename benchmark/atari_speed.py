@@ -1,7 +1,8 @@
-"""Training speed of a2c_atari.py beside Stable-Baselines3's A2C on Breakout, at the same settings.
+"""Training speed of a2c_atari.py and a2c_atari_overlap.py beside Stable-Baselines3's A2C on
+Breakout, at the same settings.
 
     pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
-    python benchmark/atari_speed.py --repeats 5 --bf16 --overlap-update
+    python benchmark/atari_speed.py --repeats 5 --bf16
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
 default thread count, round by round, and prints training steps per second (agent steps, 4 frames
@@ -43,10 +44,10 @@ print(steps / (time.time() - start))
 """
 
 
-def ours(args, seed: int, extra: list) -> float:
+def ours(args, script: str, seed: int, extra: list) -> float:
     with tempfile.TemporaryDirectory() as folder:
         cmd = [
-            sys.executable, str(REPO / "a2c_atari.py"), "--env-id", "ALE/Breakout-v5", "--seed", str(seed),
+            sys.executable, str(REPO / script), "--env-id", "ALE/Breakout-v5", "--seed", str(seed),
             "--total-timesteps", str(args.total_timesteps), "--eval-episodes", "0", "--no-save-model", *extra,
         ]
         subprocess.run(cmd, cwd=folder, check=True, capture_output=True)
@@ -66,27 +67,29 @@ def main():
     parser.add_argument("--total-timesteps", type=int, default=32_000, help="agent steps a run")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each, seeds 1, 2, ...")
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
-    parser.add_argument("--bf16", action="store_true", help="also time a2c_atari.py --bf16")
+    parser.add_argument("--no-variant", action="store_true", help="skip a2c_atari_overlap.py")
     parser.add_argument(
-        "--overlap-update", action="store_true",
-        help="also time a2c_atari.py --overlap-update (and --bf16 --overlap-update, with --bf16)",
+        "--bf16", action="store_true",
+        help="also time a2c_atari_overlap.py --bf16",
     )
     parser.add_argument(
         "--sb3-passive", action="store_true",
-        help="also time Stable-Baselines3 with OMP_WAIT_POLICY=PASSIVE, which a2c_atari.py sets for itself",
+        help="also time Stable-Baselines3 with OMP_WAIT_POLICY=PASSIVE, which a2c_atari_overlap.py sets for itself",
     )
     args = parser.parse_args()
     if args.total_timesteps < 80 or args.repeats < 1:
         parser.error("--total-timesteps must be at least 80 (one update) and --repeats at least 1")
 
-    jobs = [("a2c_atari.py", lambda seed: ours(args, seed, []))]
-    if args.bf16:
-        jobs.append(("a2c_atari.py --bf16", lambda seed: ours(args, seed, ["--bf16"])))
-    if args.overlap_update:
-        jobs.append(("a2c_atari.py --overlap-update", lambda seed: ours(args, seed, ["--overlap-update"])))
+    variant = "a2c_atari_overlap.py"
+    configurations = [("a2c_atari.py", [])]
+    if not args.no_variant:
+        configurations.append((variant, []))
         if args.bf16:
-            overlap_bf16 = ["--bf16", "--overlap-update"]
-            jobs.append(("a2c_atari.py --bf16 --overlap-update", lambda seed: ours(args, seed, overlap_bf16)))
+            configurations.append((variant, ["--bf16"]))
+    jobs = [
+        (" ".join([script, *extra]), lambda seed, script=script, extra=extra: ours(args, script, seed, extra))
+        for script, extra in configurations
+    ]
     if not args.no_sb3:
         jobs.append(("Stable-Baselines3 A2C", lambda seed: sb3(args, seed)))
         if args.sb3_passive:

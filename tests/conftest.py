@@ -44,6 +44,7 @@ COMMON_BAD_INPUT = [
     (["--env-id", "Pendulum-v1"], "Discrete"),
     (["--env-id", "tests.fake_envs:ImageObs-v0"], "1-D Box"),
     (["--num-envs", "0"], "--num-envs"),
+    (["--torch-threads", "0"], "--torch-threads"),
     (["--gamma", "1.5"], "--gamma"),
     (["--gamma", "-0.1"], "--gamma"),
     (["--learning-rate", "0"], "--learning-rate"),

@@ -1,6 +1,8 @@
-"""a2c_atari.py: a short real run, what the learner and the log see on games scored by hand, the
-loss's gradient and the life-loss cut in the advantages, the evaluation env's observations, and bad
-input."""
+"""a2c_atari.py and its variant a2c_atari_overlap.py: a short real run, what the learner and the log
+see on games scored by hand, the loss's gradient and the life-loss cut in the advantages, the
+evaluation env's observations, checkpoints, Ctrl-C and --resume, and bad input. The tests that drive
+the training loop run on both files (the variant with its defaults: the learner thread on); the
+variant's own ideas are tested in tests/test_a2c_atari_overlap.py."""
 
 import os
 import signal
@@ -39,70 +41,22 @@ def test_smoke_two_envs_with_video(tmp_path):
     assert list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))
 
 
-def test_bf16_and_overlap_update_short_run(tmp_path):
-    # the real games and the learner thread together (their bookkeeping: the ScriptedGames tests below)
-    result = run_script(
-        "a2c_atari.py", "--env-id", "ALE/Breakout-v5", "--num-envs", "2", "--total-timesteps", "200",
-        "--eval-episodes", "0", "--bf16", "--overlap-update", cwd=tmp_path, timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    scalars = read_scalars(only_run_dir(tmp_path))
-    for tag in ("losses/policy_loss", "losses/value_loss", "losses/entropy"):
-        assert all(np.isfinite(value) for _, value in scalars[tag]), tag
+SCRIPTS = ["a2c_atari.py", "a2c_atari_overlap.py"]
 
 
-def test_bf16_network_stays_close_to_float32_and_returns_float32():
-    # --bf16 runs the torso in bfloat16 (8 significant bits: each op rounds by up to 0.4%); the
-    # frames' scaling to [0, 1], the heads, the losses and the gradients the optimizer sees stay as
-    # in float32. Same weights and frames: the outputs agree to a few percent, and the first layer's
-    # gradient (rounded through four layers on the way back, 4-12% off in norm) points the same way.
-    module = load_script("a2c_atari.py")
-    torch.manual_seed(0)
-    fp32 = module.ActorCritic(6)
-    bf16 = module.ActorCritic(6, bf16=True)
-    bf16.load_state_dict(fp32.state_dict())
-    frames = torch.randint(0, 256, (8, 4, 84, 84), dtype=torch.uint8)
-    outputs = {}
-    for name, agent in (("fp32", fp32), ("bf16", bf16)):
-        logits, values = agent(frames)
-        assert logits.dtype == values.dtype == torch.float32
-        (values.square().sum() + logits.logsumexp(-1).sum()).backward()
-        grad = agent.torso[0].weight.grad
-        assert grad.dtype == torch.float32
-        outputs[name] = (logits, values, grad)
-    for ours, exact in zip(outputs["bf16"], outputs["fp32"]):
-        assert not torch.equal(ours, exact)  # bfloat16 was used
-    for ours, exact in zip(outputs["bf16"][:2], outputs["fp32"][:2]):
-        assert (ours - exact).norm() < 0.03 * exact.norm()
-    ours, exact = outputs["bf16"][2].flatten(), outputs["fp32"][2].flatten()
-    assert torch.nn.functional.cosine_similarity(ours, exact, dim=0) > 0.98
-
-
-@pytest.mark.parametrize("given, policy, spins", [(None, "PASSIVE", "0"), ("ACTIVE", "ACTIVE", "30000000000")])
-def test_torch_threads_wait_passively_unless_the_user_sets_a_policy(given, policy, spins):
-    # With OMP_DISPLAY_ENV=VERBOSE, libgomp prints the settings it read when torch loaded it: the
-    # script's default must be set before that to take effect, and a policy given by the user wins.
-    # libgomp's documented spin counts: 0 when passive, 30 billion when active.
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
-    env["OMP_DISPLAY_ENV"] = "VERBOSE"
-    if given:
-        env["OMP_WAIT_POLICY"] = given
-    result = subprocess.run(
-        [sys.executable, str(REPO / "a2c_atari.py"), "--help"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert f"OMP_WAIT_POLICY = '{policy}'" in result.stderr
-    assert f"GOMP_SPINCOUNT = '{spins}'" in result.stderr
+def stem(script: str) -> str:
+    return script.removesuffix(".py")
 
 
 ARGS = dict(env_id="ALE/Breakout-v5", num_envs=1, num_steps=5, total_timesteps=15, save_model=False, eval_episodes=0)
 
 
+@pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("life_loss_terminal", [True, False])
-def test_learner_gets_clipped_rewards_and_lives_the_log_gets_raw_whole_games(life_loss_terminal, in_tmp, monkeypatch):
+def test_learner_gets_clipped_rewards_and_lives_the_log_gets_raw_whole_games(script, life_loss_terminal, in_tmp, monkeypatch):
     # ScriptedGames (tests/fake_envs.py): 3 lives of 4 steps, 7 points a step, a game scores 84 in 12
     # steps, then a reset step. Three rollouts of 5 steps: steps 0-11 the game, 12 the reset, 13-14 the next.
-    module = load_script("a2c_atari.py")
+    module = load_script(script)
     monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
     seen = capture(monkeypatch, module, "gae_advantages")
     summary = module.main(module.Args(life_loss_terminal=life_loss_terminal, **ARGS))
@@ -121,13 +75,14 @@ def test_learner_gets_clipped_rewards_and_lives_the_log_gets_raw_whole_games(lif
 
 
 
-def test_loss_gradients_by_hand_with_a_lost_life(in_tmp, monkeypatch):
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_loss_gradients_by_hand_with_a_lost_life(script, in_tmp, monkeypatch):
     # The first rollout of ScriptedGames with V(obs) = 10 t and the policy held at fixed logits;
     # gamma 0.5, lambda 1. Every reward is 7, clipped to 1; a life is lost at step 3 (t 3 -> 4),
     # which ends the learner's episode: R_3 = 1, R_2 = 1 + 0.5 R_3 = 1.5, R_1 = 1.75, R_0 = 1.875;
     # step 4 bootstraps from V(t = 5) = 50: R_4 = 1 + 0.5 * 50 = 26. Five learned steps: w = 1/5.
     # (Without the cut, R_3 would be 1 + 0.5 * 40 = 21.) The gradient formulas: tests/test_a2c_wiring.py.
-    module = load_script("a2c_atari.py")
+    module = load_script(script)
     value_grads, logit_grads, actions = [], [], []
     four_logits = torch.tensor([3.0, 1.0, 1.0, 1.0]).log()
 
@@ -178,26 +133,9 @@ def test_gae_matches_the_cartpole_gae_when_every_termination_is_followed_by_a_re
         assert torch.allclose(atari_gae(rewards, values, terminated, is_reset, 0.99, gae_lambda), expected)
 
 
-def test_tf_rmsprop_puts_eps_inside_the_root_and_starts_the_mean_square_at_one():
-    # one weight w = 1 with a constant gradient 0.1 (loss 0.1 w); lr 0.01, alpha 0.9, eps 0.01.
-    # TensorFlow's form, mean square s starting at 1:
-    #   s1 = 0.9 * 1 + 0.1 * 0.01 = 0.901;  w1 = 1 - 0.01 * 0.1 / sqrt(0.901 + 0.01) = 0.9989523
-    #   s2 = 0.9 * 0.901 + 0.001 = 0.8119; w2 = w1 - 0.001 / sqrt(0.8219) = 0.9978493
-    # PyTorch's form, s starting at 0 and eps outside the root, takes steps over 20 times larger:
-    #   s1 = 0.001; w1 = 1 - 0.001 / (sqrt(0.001) + 0.01) = 0.9759747
-    module = load_script("a2c_atari.py")
-    for optimizer_class, expected in ((module.RMSpropTF, [0.9989523, 0.9978493]), (torch.optim.RMSprop, [0.9759747])):
-        weight = torch.nn.Parameter(torch.ones(1))
-        optimizer = optimizer_class([weight], lr=0.01, alpha=0.9, eps=0.01)
-        for value in expected:
-            optimizer.zero_grad()
-            (0.1 * weight).sum().backward()
-            optimizer.step()
-            assert weight.item() == pytest.approx(value, abs=1e-7)
-
-
-def test_same_seed_same_run(in_tmp):
-    module = load_script("a2c_atari.py")
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_same_seed_same_run(script, in_tmp):
+    module = load_script(script)
     args = dict(ARGS, num_envs=2, total_timesteps=200, noop_max=30)
     logs = []
     for _ in range(2):
@@ -210,126 +148,9 @@ def test_same_seed_same_run(in_tmp):
             assert [value for _, value in first[tag]] == [value for _, value in second[tag]], tag
 
 
-class SlowGames(ScriptedGames):
-    """ScriptedGames taking `delay` seconds a step: a learner thread's update ends mid-rollout."""
-
-    def __init__(self, num_envs: int, delay: float):
-        super().__init__(num_envs)
-        self.delay = delay
-
-    def step(self, actions):
-        time.sleep(self.delay)
-        return super().step(actions)
-
-
-class Fingerprinted:
-    """Make the module's ActorCritic record the policy head's weights at each call: those that act
-    (no gradient, this thread) and those that learn (the learner thread, or this one)."""
-
-    def __init__(self, monkeypatch, module):
-        self.acting, self.learning = [], []
-        fingerprints = self
-
-        class Recording(module.ActorCritic):
-            def forward(self, obs):
-                weights = self.policy_head.weight.detach().clone()
-                (fingerprints.learning if torch.is_grad_enabled() else fingerprints.acting).append(weights)
-                return super().forward(obs)
-
-        monkeypatch.setattr(module, "ActorCritic", Recording)
-
-
-@pytest.mark.parametrize(
-    "overlap, checkpoint_interval, acted_with, saved_at",
-    [
-        # rollout k is played with the weights after k updates; one checkpoint, at the end
-        (False, 1000, [0, 1, 2, 3], [4]),
-        # update k is under way while rollout k + 1 is played, with the weights from before it:
-        # rollout 1 acts with those after 0 updates, rollout 2 after 1, rollout 3 after 2
-        (True, 1000, [0, 0, 1, 2], [4]),
-        # a checkpoint at step 10 (after rollout 1, the second of 5 steps) waits for update 1 to
-        # end, so the weights saved are those after 2 updates, and rollouts 2 and 3 act with them
-        (True, 10, [0, 0, 2, 2], [2, 4]),
-    ],
-)
-def test_overlap_update_acts_one_update_behind_and_learns_every_rollout(
-    overlap, checkpoint_interval, acted_with, saved_at, in_tmp, monkeypatch
-):
-    module = load_script("a2c_atari.py")
-    fingerprints = Fingerprinted(monkeypatch, module)
-    monkeypatch.setattr(module, "make_envs", lambda args: SlowGames(args.num_envs, 0.02))
-    saved = []  # what each checkpoint holds (read back: a state_dict is a view of the live weights)
-    save = module.save_checkpoint
-
-    def save_and_keep(path, **checkpoint):
-        save(path, **checkpoint)
-        saved.append(torch.load(path, weights_only=True))
-
-    monkeypatch.setattr(module, "save_checkpoint", save_and_keep)
-    threads = torch.get_num_threads()
-    module.main(
-        module.Args(
-            **dict(ARGS, total_timesteps=20, save_model=True),
-            overlap_update=overlap,
-            checkpoint_interval=checkpoint_interval,
-        )
-    )
-    assert torch.get_num_threads() == threads  # given back after the learner thread's split
-
-    # 4 updates of 1 env x 5 steps: the weights each update learned with were those after 0..3 updates
-    learning = fingerprints.learning
-    assert len(learning) == 4 and len(fingerprints.acting) == 20
-    final = torch.load(only_run_dir(in_tmp) / "a2c_atari.pt", weights_only=False)["model"]["policy_head.weight"]
-    after = learning + [final]  # after[k]: the weights after k updates, all different
-    assert all(not torch.equal(after[i], after[j]) for i in range(5) for j in range(i))
-    for rollout, updates in enumerate(acted_with):
-        for step in range(5):
-            assert torch.equal(fingerprints.acting[5 * rollout + step], after[updates]), (rollout, step)
-    # each checkpoint holds the weights and optimizer state after every update it counts
-    assert [checkpoint["update"] for checkpoint in saved] == saved_at
-    for checkpoint in saved:
-        assert torch.equal(checkpoint["model"]["policy_head.weight"], after[checkpoint["update"]])
-        assert all(state["step"] == checkpoint["update"] for state in checkpoint["optimizer"]["state"].values())
-
-
-def test_overlap_update_does_not_depend_on_which_thread_runs_ahead(in_tmp, monkeypatch):
-    # the same run three times: as it comes, with a slow learner thread and with slow games. Had the
-    # learner read buffers the next rollout writes into, or a learning rate set for the next update
-    # (--anneal-lr), a slow learner would have learned from those.
-    module = load_script("a2c_atari.py")
-    learn = module.learn_from_rollout
-    args = module.Args(
-        **dict(ARGS, num_envs=2, total_timesteps=60, save_model=True), overlap_update=True, anneal_lr=True
-    )
-    step = torch.optim.RMSprop.step
-    weights = []
-    for learner_delay, games_delay in [(0, 0), (0.1, 0), (0, 0.02)]:
-        learning_rates = []
-
-        def slow_learn(*rollout, delay=learner_delay):
-            time.sleep(delay)
-            return learn(*rollout)
-
-        def step_and_record(optimizer):
-            learning_rates.append(optimizer.param_groups[0]["lr"])
-            return step(optimizer)
-
-        monkeypatch.setattr(module, "make_envs", lambda args, delay=games_delay: SlowGames(args.num_envs, delay))
-        monkeypatch.setattr(module, "learn_from_rollout", slow_learn)
-        monkeypatch.setattr(torch.optim.RMSprop, "step", step_and_record)
-        module.main(args)
-        # 6 updates of 2 envs x 5 steps; update k steps with 7e-4 (1 - k / 6)
-        assert learning_rates == [7e-4 * (1.0 - k / 6) for k in range(6)]
-        run_dir = sorted((in_tmp / "runs").iterdir())[-1]
-        weights.append(torch.load(run_dir / "a2c_atari.pt", weights_only=False)["model"])
-    for name in weights[0]:
-        assert torch.equal(weights[0][name], weights[1][name]) and torch.equal(weights[0][name], weights[2][name]), name
-
-
 def test_eval_env_sees_what_the_training_env_sees():
     module = load_script("a2c_atari.py")
     args = module.Args(env_id="ALE/SpaceInvaders-v5", num_envs=1, noop_max=0)
-    module.check_env_id(args.env_id)
     train_env, eval_env = module.make_envs(args), module.make_eval_env(args, "unused")
     train_obs, _ = train_env.reset(seed=3)
     eval_obs, _ = eval_env.reset(seed=3)
@@ -349,15 +170,16 @@ def test_eval_env_sees_what_the_training_env_sees():
     eval_env.close()
 
 
-def test_resume_goes_on_from_the_checkpoint_without_overwriting_anything(in_tmp, monkeypatch):
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_resume_goes_on_from_the_checkpoint_without_overwriting_anything(script, in_tmp, monkeypatch):
     # ScriptedGames: a game is 12 steps and 84 points, then a reset step, so 13 steps a cycle
-    module = load_script("a2c_atari.py")
+    module = load_script(script)
     monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
     args = dict(ARGS, num_envs=2, total_timesteps=100, checkpoint_interval=30, save_model=True)
     first = module.main(module.Args(**args))
     run_dir = only_run_dir(in_tmp)
     saved = torch.load(run_dir / "checkpoint.pt", weights_only=True)
-    model = torch.load(run_dir / "a2c_atari.pt", weights_only=False)["model"]
+    model = torch.load(run_dir / f"{stem(script)}.pt", weights_only=False)["model"]
     # 10 updates of 5 steps in 2 envs: each env finished 3 games and had 3 reset steps (at 12, 25, 38)
     assert saved["update"] == 10
     assert saved["global_step"] == first["global_step"] == 2 * (50 - 3)
@@ -381,15 +203,16 @@ def test_resume_goes_on_from_the_checkpoint_without_overwriting_anything(in_tmp,
     assert resumed["global_step"] == second["global_step"] == 94 + 2 * (25 - 1)
     assert resumed["recent_returns"] == [84.0] * 10
     # the first model is kept, the second saved beside it; the log goes on after the checkpoint's step
-    kept = torch.load(run_dir / "a2c_atari.pt", weights_only=False)["model"]
+    kept = torch.load(run_dir / f"{stem(script)}.pt", weights_only=False)["model"]
     assert all(torch.equal(kept[name], model[name]) for name in model)
-    assert (run_dir / "a2c_atari_142.pt").exists()
+    assert (run_dir / f"{stem(script)}_142.pt").exists()
     steps = [step for step, _ in read_scalars(run_dir)["charts/SPS"]]
     assert steps == sorted(steps) and steps[-1] == 142 and any(94 < step < 142 for step in steps)
 
 
-def test_ctrl_c_stops_with_a_checkpoint_to_resume_from(tmp_path):
-    command = [sys.executable, str(REPO / "a2c_atari.py"), "--env-id", "ALE/Breakout-v5", "--num-envs", "2"]
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_ctrl_c_stops_with_a_checkpoint_to_resume_from(script, tmp_path):
+    command = [sys.executable, str(REPO / script), "--env-id", "ALE/Breakout-v5", "--num-envs", "2"]
     env = dict(os.environ, OMP_NUM_THREADS="1")
     process = subprocess.Popen(
         command + ["--total-timesteps", "1000000"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
@@ -402,7 +225,7 @@ def test_ctrl_c_stops_with_a_checkpoint_to_resume_from(tmp_path):
     stdout, _ = process.communicate(timeout=30)
     assert process.returncode == 130
     run_dir = only_run_dir(tmp_path)
-    assert not (run_dir / "a2c_atari.pt").exists()  # no model, no evaluation: the run is not over
+    assert not (run_dir / f"{stem(script)}.pt").exists()  # no model, no evaluation: the run is not over
     checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
     assert 0 < checkpoint["global_step"] < 1_000_000
     resume = stdout.strip().splitlines()[-1].split("--resume ")[1]
@@ -416,16 +239,16 @@ def test_ctrl_c_stops_with_a_checkpoint_to_resume_from(tmp_path):
     assert result.returncode == 0, result.stderr
     assert only_run_dir(tmp_path) == run_dir
     assert torch.load(run_dir / "checkpoint.pt", weights_only=True)["update"] == checkpoint["update"] + 3
-    assert (run_dir / "a2c_atari.pt").exists()
+    assert (run_dir / f"{stem(script)}.pt").exists()
 
 
-@pytest.mark.parametrize("overlap", [False, True])
+@pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("stop_at_step", [13, 18])
-def test_ctrl_c_in_the_last_update_still_saves_the_model(stop_at_step, overlap, in_tmp, monkeypatch):
+def test_ctrl_c_in_the_last_update_still_saves_the_model(script, stop_at_step, in_tmp, monkeypatch):
     # 4 updates of 5 steps in 1 env; SIGINT arrives during the env step numbered stop_at_step:
     # step 13 is in the third update, so the run stops with a checkpoint after 3 updates and no model;
     # step 18 is in the last, so training is over: it saves the model too, but skips the evaluation
-    module = load_script("a2c_atari.py")
+    module = load_script(script)
     envs = ScriptedGames(1)
     step, calls = envs.step, []
 
@@ -438,7 +261,7 @@ def test_ctrl_c_in_the_last_update_still_saves_the_model(stop_at_step, overlap, 
     envs.step = step_then_interrupt
     monkeypatch.setattr(module, "make_envs", lambda args: envs)
     monkeypatch.setattr(module, "evaluate", lambda *args: pytest.fail("evaluated after Ctrl-C"))
-    args = module.Args(**dict(ARGS, total_timesteps=20, save_model=True, eval_episodes=3), overlap_update=overlap)
+    args = module.Args(**dict(ARGS, total_timesteps=20, save_model=True, eval_episodes=3))
     with pytest.raises(SystemExit) as stopped:
         module.main(args)
     assert stopped.value.code == 130
@@ -446,13 +269,14 @@ def test_ctrl_c_in_the_last_update_still_saves_the_model(stop_at_step, overlap, 
     run_dir = only_run_dir(in_tmp)
     checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
     assert checkpoint["update"] == (stop_at_step - 1) // 5 + 1
-    # with --overlap-update too, every update it counts was made before it was saved
+    # with the learner thread too, every update it counts was made before it was saved
     assert all(state["step"] == checkpoint["update"] for state in checkpoint["optimizer"]["state"].values())
-    assert (run_dir / "a2c_atari.pt").exists() == (stop_at_step > 15)
+    assert (run_dir / f"{stem(script)}.pt").exists() == (stop_at_step > 15)
 
 
-def test_ctrl_c_during_the_evaluation_exits_with_one_line_and_keeps_the_run(in_tmp, monkeypatch, capsys):
-    module = load_script("a2c_atari.py")
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_ctrl_c_during_the_evaluation_exits_with_one_line_and_keeps_the_run(script, in_tmp, monkeypatch, capsys):
+    module = load_script(script)
     monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
 
     def interrupted_evaluation(*args):
@@ -468,14 +292,15 @@ def test_ctrl_c_during_the_evaluation_exits_with_one_line_and_keeps_the_run(in_t
     # 3 updates of 5 env steps, one of them the reset after the 12-step game, which is not counted
     assert capsys.readouterr().out.splitlines()[-1] == "training finished at step 14; the evaluation was stopped"
     run_dir = only_run_dir(in_tmp)
-    assert (run_dir / "a2c_atari.pt").exists()
+    assert (run_dir / f"{stem(script)}.pt").exists()
     assert torch.load(run_dir / "checkpoint.pt", weights_only=True)["update"] == 3
     scalars = read_scalars(run_dir)
     assert "charts/episodic_return" in scalars and "eval/episodic_return" not in scalars
 
 
-def test_resume_rejects_another_experiment_and_a_budget_already_spent(tmp_path):
-    module = load_script("a2c_atari.py")
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_resume_rejects_another_experiment_and_a_budget_already_spent(script, tmp_path):
+    module = load_script(script)
     checkpoint = tmp_path / "checkpoint.pt"
     run_args = module.Args(num_envs=2, total_timesteps=100, anneal_lr=True)
     torch.save({"args": vars(run_args), "update": 10, "global_step": 100}, checkpoint)
@@ -492,7 +317,7 @@ def test_resume_rejects_another_experiment_and_a_budget_already_spent(tmp_path):
         (same[:-1] + [str(other), "--total-timesteps", "200"], "not a checkpoint"),
     ]
     for args, mentions in cases:
-        assert_rejected(run_script("a2c_atari.py", *args, cwd=cwd), mentions, cwd)
+        assert_rejected(run_script(script, *args, cwd=cwd), mentions, cwd)
 
 
 BAD_INPUT = [
@@ -515,6 +340,7 @@ BAD_INPUT = [
 ]
 
 
+@pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("args,mentions", BAD_INPUT)
-def test_bad_input(args, mentions, tmp_path):
-    assert_rejected(run_script("a2c_atari.py", *args, cwd=tmp_path), mentions, tmp_path)
+def test_bad_input(script, args, mentions, tmp_path):
+    assert_rejected(run_script(script, *args, cwd=tmp_path), mentions, tmp_path)

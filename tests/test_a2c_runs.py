@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from tests.conftest import COMMON_BAD_INPUT, assert_rejected, load_script, only_run_dir, read_scalars, run_script
 
@@ -94,3 +95,21 @@ def test_bad_input_one_line_exit_2_nothing_written(script, bad_args, mentions, t
 
 def test_bad_gae_lambda(tmp_path):
     assert_rejected(run_script("a2c_shared_gae.py", "--gae-lambda", "1.5", cwd=tmp_path), "--gae-lambda", tmp_path)
+
+
+@pytest.mark.parametrize(
+    "script", ["reinforce_cartpole.py", "reinforce_rtg_cartpole.py", "a2c_cartpole.py", "a2c_shared_gae.py"]
+)
+def test_one_torch_thread_unless_asked(script, in_tmp):
+    # side-by-side runs are the normal use: each MLP script takes one of torch's CPU threads by default
+    module = load_script(script)
+    threads = torch.get_num_threads()
+    try:
+        for asked, expected in ((None, 1), (2, 2)):
+            torch.set_num_threads(3)
+            extra = {} if asked is None else dict(torch_threads=asked)
+            module.main(module.Args(env_id="tests.fake_envs:Truncating-v0", total_timesteps=40, num_envs=1,
+                                    save_model=False, eval_episodes=0, **extra))
+            assert torch.get_num_threads() == expected
+    finally:
+        torch.set_num_threads(threads)

@@ -186,3 +186,37 @@ def test_shared_loss_gradients_by_hand(env_id, in_tmp, monkeypatch):
     value_grad, logit_grad = counting_env_gradients(env_id, actions[:5])
     assert torch.allclose(value_grads[0][:, 0], value_grad)
     assert torch.allclose(logit_grads[0][:, 0], logit_grad)
+
+
+@pytest.mark.parametrize("script", ["a2c_cartpole.py", "a2c_shared_gae.py", "a2c_atari.py", "a2c_atari_overlap.py"])
+def test_each_optimizer_steps_on_a_gradient_clipped_to_max_grad_norm(script, in_tmp, monkeypatch):
+    # the global L2 norm of the gradient each optimizer steps on: max_grad_norm when the raw gradient
+    # is larger (1e-4 is far below any raw gradient here), the raw gradient when it is smaller (1e6)
+    from tests.fake_envs import ScriptedGames
+
+    module = load_script(script)
+    atari = script.startswith("a2c_atari")
+    optimizer_class = torch.optim.RMSprop if atari else torch.optim.Adam
+    step = optimizer_class.step
+    norms = []
+
+    def step_and_record(optimizer, *args, **kwargs):
+        grads = [p.grad for group in optimizer.param_groups for p in group["params"]]
+        norms.append(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])).item())
+        return step(optimizer, *args, **kwargs)
+
+    monkeypatch.setattr(optimizer_class, "step", step_and_record)
+    if atari:
+        monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
+        env_args = dict(env_id="ALE/Breakout-v5")
+    else:
+        env_args = dict(env_id="tests.fake_envs:Truncating-v0")
+    optimizers = 2 if script == "a2c_cartpole.py" else 1
+    for max_grad_norm in (1e-4, 1e6):
+        norms.clear()
+        module.main(module.Args(**env_args, **dict(ARGS, total_timesteps=15), max_grad_norm=max_grad_norm))
+        assert len(norms) == 3 * optimizers  # 3 updates of 5 steps
+        if max_grad_norm == 1e-4:
+            assert norms == pytest.approx([1e-4] * len(norms), rel=1e-3)
+        else:
+            assert all(1e-3 < norm < 1e3 for norm in norms)
