@@ -216,10 +216,10 @@ def gae_advantages(rewards, values, terminated, is_reset, gamma: float, gae_lamb
     and values[T] the value of the observation after the rollout. is_reset[t] marks a reset step:
     the episode ended at t - 1 and obs_t is its final observation, so the step before bootstraps from
     V(final observation), as a truncated episode needs (terminated multiplies it by 0). A reset
-    step's advantage is 0, and nothing flows back across it. Here a lost life cuts the carry too.
+    step's advantage is 0, and nothing flows back across it.
     """
     not_reset = 1.0 - is_reset
-    not_terminated = 1.0 - terminated
+    not_terminated = 1.0 - terminated  # a lost life ends the learner's episode with no reset step: cut there too
     deltas = (rewards + gamma * not_terminated * values[1:] - values[:-1]) * not_reset
     carry = gamma * gae_lambda * not_terminated * not_reset
     advantages = torch.zeros_like(rewards)
@@ -426,7 +426,7 @@ def main(args: Args) -> dict:
             # with --overlap-update, mostly those of the update before (this one is under way)
             for name, value in stats.items() if stats else ():
                 writer.add_scalar(f"losses/{name}", value.item(), global_step)
-            if time.time() - last_print > 10 or last_update:
+            if time.time() - last_print > 5 or last_update:
                 last_print = time.time()
                 left = (num_updates - update - 1) * batch_size / max(sps, 1)
                 mean_return = np.mean(recent_returns) if recent_returns else float("nan")

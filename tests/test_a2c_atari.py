@@ -53,7 +53,9 @@ ARGS = dict(env_id="ALE/Breakout-v5", num_envs=1, num_steps=5, total_timesteps=1
 
 @pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("life_loss_terminal", [True, False])
-def test_learner_gets_clipped_rewards_and_lives_the_log_gets_raw_whole_games(script, life_loss_terminal, in_tmp, monkeypatch):
+def test_learner_gets_clipped_rewards_and_lives_the_log_gets_raw_whole_games(
+    script, life_loss_terminal, in_tmp, monkeypatch
+):
     # ScriptedGames (tests/fake_envs.py): 3 lives of 4 steps, 7 points a step, a game scores 84 in 12
     # steps, then a reset step. Three rollouts of 5 steps: steps 0-11 the game, 12 the reset, 13-14 the next.
     module = load_script(script)
@@ -244,7 +246,7 @@ def test_ctrl_c_stops_with_a_checkpoint_to_resume_from(script, tmp_path):
 
 @pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("stop_at_step", [13, 18])
-def test_ctrl_c_in_the_last_update_still_saves_the_model(script, stop_at_step, in_tmp, monkeypatch):
+def test_ctrl_c_in_the_last_update_still_saves_the_model(script, stop_at_step, in_tmp, monkeypatch, default_sigint):
     # 4 updates of 5 steps in 1 env; SIGINT arrives during the env step numbered stop_at_step:
     # step 13 is in the third update, so the run stops with a checkpoint after 3 updates and no model;
     # step 18 is in the last, so training is over: it saves the model too, but skips the evaluation
@@ -275,7 +277,9 @@ def test_ctrl_c_in_the_last_update_still_saves_the_model(script, stop_at_step, i
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_ctrl_c_during_the_evaluation_exits_with_one_line_and_keeps_the_run(script, in_tmp, monkeypatch, capsys):
+def test_ctrl_c_during_the_evaluation_exits_with_one_line_and_keeps_the_run(
+    script, in_tmp, monkeypatch, capsys, default_sigint
+):
     module = load_script(script)
     monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
 
@@ -340,7 +344,11 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-@pytest.mark.parametrize("args,mentions", BAD_INPUT)
+@pytest.mark.parametrize(
+    "script,args,mentions",
+    [("a2c_atari.py", *case) for case in BAD_INPUT]
+    # the variant's checks are the rung's, line for line: a few cases show they are wired the same
+    + [("a2c_atari_overlap.py", *BAD_INPUT[i]) for i in (0, 1, 2, 5, 14, 15)],
+)
 def test_bad_input(script, args, mentions, tmp_path):
     assert_rejected(run_script(script, *args, cwd=tmp_path), mentions, tmp_path)
