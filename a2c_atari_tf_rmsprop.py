@@ -271,8 +271,8 @@ def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device
 
 def main(args: Args) -> dict:
     check_args(args)
-    envs = make_envs(args)
     checkpoint = load_checkpoint(args) if args.resume else None
+    envs = make_envs(args)
     batch_size = args.num_envs * args.num_steps
     num_updates = args.total_timesteps // batch_size
     start_update = checkpoint["update"] if checkpoint else 0

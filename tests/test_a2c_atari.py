@@ -138,7 +138,7 @@ def test_gae_matches_the_cartpole_gae_when_every_termination_is_followed_by_a_re
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_same_seed_same_run(script, in_tmp):
     module = load_script(script)
-    args = dict(ARGS, num_envs=2, total_timesteps=200, noop_max=30)
+    args = dict(ARGS, num_envs=2, total_timesteps=100, noop_max=30)
     logs = []
     for _ in range(2):
         module.main(module.Args(**args))

@@ -25,7 +25,7 @@ def test_without_its_ideas_it_is_a2c_atari(in_tmp, monkeypatch):
     for script, extra in (("a2c_atari.py", {}), (VARIANT, dict(overlap_update=False))):
         module = load_script(script)
         monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
-        module.main(module.Args(**dict(ARGS, num_envs=2, total_timesteps=200), **extra))
+        module.main(module.Args(**dict(ARGS, num_envs=2, total_timesteps=100), **extra))
         logs.append(read_scalars(sorted((in_tmp / "runs").iterdir())[-1]))
     rung, variant = logs
     assert rung.keys() == variant.keys() and "losses/policy_loss" in rung
