@@ -408,10 +408,10 @@ def main(args: Args) -> dict:
     for sig, handler in handlers.items():
         signal.signal(sig, handler)
     finished = update + 1 == num_updates
-    # a resumed run saves beside what the run's earlier part saved, tagged with its step count
-    model_path, video_name = f"{run_dir}/{args.exp_name}.pt", run_name
-    model_path = f"{run_dir}/{args.exp_name}_{global_step}.pt" if os.path.exists(model_path) else model_path
-    video_name += f"_{global_step}" if os.path.exists(f"videos/{run_name}") else ""
+    model_path = f"{run_dir}/{args.exp_name}.pt"
+    if os.path.exists(model_path):  # a resumed run saves beside what the run's earlier part saved
+        model_path = f"{run_dir}/{args.exp_name}_{global_step}.pt"
+    video_name = f"{run_name}_{global_step}" if os.path.exists(f"videos/{run_name}") else run_name
     if args.save_model and finished:
         torch.save({"model": agent.state_dict(), "args": vars(args)}, model_path)
         print(f"model saved to {model_path}")
