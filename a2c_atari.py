@@ -9,12 +9,12 @@ shared torso, RMSprop, and ale-py's vector env (games in C++ threads; frame skip
     loss    = -mean_t A_t log pi(a_t | s_t) + vf_coef * mean_t (A_t + V(s_t) - V_new(s_t))^2
               - ent_coef * entropy
 
-The learner sees clipped rewards and a lost life as the end of its episode; the log keeps raw scores
-of whole games. Long runs save a checkpoint every million steps and on Ctrl-C, for `--resume`.
+The learner sees clipped rewards and a lost life as the end of its episode; the log keeps whole games.
 
 Run:  python a2c_atari.py --env-id ALE/Breakout-v5 --seed 1
 """
 
+import json
 import os
 import random
 import signal
@@ -22,6 +22,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass
+from importlib import metadata
 
 import ale_py
 import gymnasium as gym
@@ -90,6 +91,8 @@ class Args:
     """RMSprop epsilon"""
     eval_episodes: int = 10
     """whole games played on a fresh env after training"""
+    eval_greedy: bool = False
+    """if toggled, the evaluation plays the most likely action; otherwise it samples from the policy"""
 
 
 def fail(message: str):
@@ -127,7 +130,7 @@ def load_checkpoint(args: Args) -> dict:
         fail(f"--resume {args.resume}: {e.strerror}")
     except Exception:  # not a torch file, or a torch file of something else
         fail(f"--resume {args.resume}: not a checkpoint of {args.exp_name}.py")
-    may_change = {"resume", "total_timesteps", "checkpoint_interval", "eval_episodes", "capture_video",
+    may_change = {"resume", "total_timesteps", "checkpoint_interval", "eval_episodes", "eval_greedy", "capture_video",
                   "save_model", "cuda"}  # none of these changes what the run learns
     for key, value in vars(args).items():
         if key not in may_change and saved_args.get(key) != value:
@@ -228,8 +231,9 @@ def make_run_dir(args: Args) -> str:
 
 
 def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device) -> np.ndarray:
-    """Whole games on a fresh env; returns their raw scores. Sampled: a greedy policy can stall a game."""
+    """Whole games on a fresh env; returns their raw scores. Sampled by default: a greedy policy can stall a game."""
     env = make_eval_env(args, f"videos/{run_name}")
+    torch.manual_seed(args.seed + 10_000)  # sampled actions, too, are the same for the same seed and weights
     returns = []
     for episode in range(args.eval_episodes):
         obs, _ = env.reset(seed=args.seed + 10_000 if episode == 0 else None)
@@ -237,7 +241,8 @@ def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device
         while not done:
             with torch.no_grad():
                 logits, _ = agent(torch.as_tensor(np.asarray(obs), device=device).unsqueeze(0))
-            obs, reward, terminated, truncated, _ = env.step(int(Categorical(logits=logits).sample()))
+            action = logits.argmax(-1) if args.eval_greedy else Categorical(logits=logits).sample()
+            obs, reward, terminated, truncated, _ = env.step(int(action))
             episode_return += float(reward)
             done = terminated or truncated
         returns.append(episode_return)
@@ -270,6 +275,7 @@ def main(args: Args) -> dict:
     writer = SummaryWriter(run_dir)
     hyperparameters = "\n".join(f"|{key}|{value}|" for key, value in vars(args).items())
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
+    print(f"run folder: {run_dir} (watch it: tensorboard --logdir runs)", flush=True)
 
     agent = ActorCritic(int(envs.single_action_space.n)).to(device).to(memory_format=torch.channels_last)
     rmsprop = dict(lr=args.learning_rate, alpha=args.rmsprop_alpha, eps=args.rmsprop_eps)
@@ -296,7 +302,7 @@ def main(args: Args) -> dict:
     next_obs, info = envs.reset(seed=seed)
     lives = info["lives"]
     # With NEXT_STEP autoreset the step after a done is a reset step: the env ignores its action,
-    # returns the next game's first observation and reward 0. It is not learned from or counted.
+    # returns the next episode's first observation and reward 0. It is not learned from or counted.
     next_is_reset = np.zeros(args.num_envs, dtype=bool)
     for update in range(start_update, num_updates):
         if args.anneal_lr:
@@ -384,9 +390,9 @@ def main(args: Args) -> dict:
     for sig, handler in handlers.items():
         signal.signal(sig, handler)
     finished = update + 1 == num_updates
-    model_path = f"{run_dir}/{args.exp_name}.pt"
-    if os.path.exists(model_path):  # a resumed run saves beside what the run's earlier part saved
-        model_path = f"{run_dir}/{args.exp_name}_{global_step}.pt"
+    # a resumed run saves beside what the run's earlier part saved
+    later = f"_{global_step}" if {f"{args.exp_name}.pt", "summary.json"} & set(os.listdir(run_dir)) else ""
+    model_path, summary_path = f"{run_dir}/{args.exp_name}{later}.pt", f"{run_dir}/summary{later}.json"
     video_name = f"{run_name}_{global_step}" if os.path.exists(f"videos/{run_name}") else run_name
     if args.save_model and finished:
         torch.save({"model": agent.state_dict(), "args": vars(args)}, model_path)
@@ -397,7 +403,8 @@ def main(args: Args) -> dict:
         print(f"stopped at step {global_step:,}; {then}", flush=True)
         sys.exit(128 + stop_signal[0])
 
-    summary = {"run_name": run_name, "global_step": global_step, "train_seconds": train_seconds}
+    summary = dict(run_name=run_name, seed=args.seed, global_step=global_step, train_seconds=train_seconds, sps=sps)
+    summary["versions"] = {package: metadata.version(package) for package in ("torch", "gymnasium", "ale-py")}
     if args.eval_episodes > 0:
         try:
             eval_returns = evaluate(agent, args, video_name, device)
@@ -411,8 +418,10 @@ def main(args: Args) -> dict:
             writer.add_scalar(f"eval/episodic_return_{key}", stats[key], global_step)
         print(f"eval over {args.eval_episodes} episodes: mean {stats['mean']:.1f} +- {stats['std']:.1f} "
               f"(min {stats['min']:.1f}, max {stats['max']:.1f})")
-        summary.update({f"eval_{key}": float(value) for key, value in stats.items()})
+        summary.update(eval_episodes=args.eval_episodes, **{f"eval_{key}": float(stat) for key, stat in stats.items()})
     writer.close()
+    with open(summary_path, "w") as f:
+        json.dump(summary, f, indent=2)
     return summary
 
 

@@ -14,18 +14,21 @@ with the policy and the value as two heads on one torso, trained by one optimize
 Run:  python a2c_shared_gae.py --seed 1
 """
 
+import json
 import os
 import random
 import sys
 import time
 from collections import deque
 from dataclasses import dataclass
+from importlib import metadata
 
 import gymnasium as gym
 import numpy as np
 import torch
 import torch.nn as nn
 import tyro
+from torch.distributions import Categorical
 from torch.utils.tensorboard import SummaryWriter
 
 
@@ -75,7 +78,9 @@ class Args:
     hidden_size: int = 64
     """width of the two hidden layers of the shared torso"""
     eval_episodes: int = 10
-    """greedy-policy episodes on a fresh env after training"""
+    """episodes played on a fresh env after training"""
+    eval_greedy: bool = True
+    """if toggled, the evaluation plays the most likely action; otherwise it samples from the policy"""
 
 
 def fail(message: str):
@@ -192,7 +197,7 @@ def make_run_dir(args: Args) -> str:
 
 
 def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device) -> np.ndarray:
-    """Greedy episodes on a fresh single env; returns the episodic returns."""
+    """Episodes on a fresh single env, greedy or sampled (`--eval-greedy`); returns the episodic returns."""
     if args.capture_video:
         # frames are drawn off-screen; keep SDL from looking for a display or greeting us
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -200,6 +205,7 @@ def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device
     env = gym.make(args.env_id, render_mode="rgb_array" if args.capture_video else None)
     if args.capture_video:
         env = gym.wrappers.RecordVideo(env, f"videos/{run_name}", episode_trigger=lambda _: True)
+    torch.manual_seed(args.seed + 10_000)  # sampled actions, too, are the same for the same seed and weights
     returns = []
     for episode in range(args.eval_episodes):
         obs, _ = env.reset(seed=args.seed + 10_000 if episode == 0 else None)
@@ -207,7 +213,8 @@ def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device
         while not done:
             with torch.no_grad():
                 logits = agent.logits(torch.as_tensor(obs, dtype=torch.float32, device=device))
-            obs, reward, terminated, truncated, _ = env.step(int(logits.argmax()))
+            action = logits.argmax(-1) if args.eval_greedy else Categorical(logits=logits).sample()
+            obs, reward, terminated, truncated, _ = env.step(int(action))
             episode_return += float(reward)
             done = terminated or truncated
         returns.append(episode_return)
@@ -232,6 +239,7 @@ def main(args: Args) -> dict:
     writer = SummaryWriter(f"runs/{run_name}")
     hyperparameters = "\n".join(f"|{key}|{value}|" for key, value in vars(args).items())
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
+    print(f"run folder: runs/{run_name} (watch it: tensorboard --logdir runs)", flush=True)
 
     obs_dim = envs.single_observation_space.shape[0]
     num_actions = int(envs.single_action_space.n)
@@ -333,7 +341,8 @@ def main(args: Args) -> dict:
         torch.save({"model": agent.state_dict(), "args": vars(args)}, model_path)
         print(f"model saved to {model_path}")
 
-    summary = {"run_name": run_name, "global_step": global_step, "train_seconds": train_seconds}
+    summary = dict(run_name=run_name, seed=args.seed, global_step=global_step, train_seconds=train_seconds, sps=sps)
+    summary["versions"] = {package: metadata.version(package) for package in ("torch", "gymnasium", "ale-py")}
     if args.eval_episodes > 0:
         eval_returns = evaluate(agent, args, run_name, device)
         stats = dict(mean=eval_returns.mean(), std=eval_returns.std(), min=eval_returns.min(), max=eval_returns.max())
@@ -342,8 +351,10 @@ def main(args: Args) -> dict:
             writer.add_scalar(f"eval/episodic_return_{key}", stats[key], global_step)
         print(f"eval over {args.eval_episodes} episodes: mean {stats['mean']:.1f} +- {stats['std']:.1f} "
               f"(min {stats['min']:.1f}, max {stats['max']:.1f})")
-        summary.update({f"eval_{key}": float(value) for key, value in stats.items()})
+        summary.update(eval_episodes=args.eval_episodes, **{f"eval_{key}": float(stat) for key, stat in stats.items()})
     writer.close()
+    with open(f"runs/{run_name}/summary.json", "w") as f:
+        json.dump(summary, f, indent=2)
     return summary
 
 

@@ -1,11 +1,16 @@
 import importlib.util
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import ale_py
+import gymnasium as gym
 import pytest
+import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,6 +73,20 @@ def only_run_dir(cwd: Path) -> Path:
     run_dirs = list((cwd / "runs").iterdir())
     assert len(run_dirs) == 1, run_dirs
     return run_dirs[0]
+
+
+def assert_summary(result: subprocess.CompletedProcess, run_dir: Path, seed: int = 1):
+    """The run said where it is written, and its summary.json holds what it printed."""
+    assert f"run folder: runs/{run_dir.name} (watch it: tensorboard --logdir runs)" in result.stdout
+    summary = json.loads((run_dir / "summary.json").read_text())
+    printed = re.search(r"eval over (\d+) episodes: mean (\S+) \+- (\S+) \(min (\S+), max (\S+)\)", result.stdout)
+    assert summary["eval_episodes"] == int(printed[1])
+    for key, value in zip(("mean", "std", "min", "max"), printed.groups()[1:]):
+        assert f"{summary[f'eval_{key}']:.1f}" == value, key
+    step, sps = re.findall(r"step ([\d,]+)/[\d,]+ \| ([\d,]+) steps/s", result.stdout)[-1]
+    assert (summary["global_step"], summary["sps"]) == (int(step.replace(",", "")), int(sps.replace(",", "")))
+    assert summary["run_name"] == run_dir.name and summary["seed"] == seed and summary["train_seconds"] > 0
+    assert summary["versions"] == {"torch": torch.__version__, "gymnasium": gym.__version__, "ale-py": ale_py.__version__}
 
 
 @pytest.fixture

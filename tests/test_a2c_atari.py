@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import REPO, assert_rejected, load_script, only_run_dir, read_scalars, run_script
+from tests.conftest import REPO, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_script
 from tests.fake_envs import ScriptedGames
 from tests.test_a2c_runs import TAGS
 from tests.test_a2c_wiring import COEFS, capture, expected_output_gradients, record_gradient, recording_step
@@ -39,6 +39,7 @@ def test_smoke_two_envs_with_video(tmp_path):
     saved = torch.load(run_dir / "a2c_atari.pt", weights_only=False)
     assert saved["args"]["env_id"] == "ALE/Breakout-v5" and "torso.0.weight" in saved["model"]
     assert list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))
+    assert_summary(result, run_dir)
 
 
 SCRIPTS = ["a2c_atari.py", "a2c_atari_overlap.py"]

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import COMMON_BAD_INPUT, assert_rejected, load_script, only_run_dir, read_scalars, run_script
+from tests.conftest import (
+    COMMON_BAD_INPUT, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_script,
+)
 
 SCRIPTS = ["a2c_cartpole.py", "a2c_shared_gae.py"]
 TAGS = [
@@ -37,6 +39,7 @@ def test_smoke(script, tmp_path):
         assert all(math.isfinite(value) for _, value in scalars[tag]), tag
     assert (run_dir / f"{script[:-3]}.pt").is_file()
     assert len(list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))) == 2
+    assert_summary(result, run_dir)
 
     # reset steps are neither counted nor rewarded: on CartPole (reward 1 per step) a return equals
     # its length, and of the 100 updates x 8 envs x 5 steps every step is counted but the reset

@@ -5,7 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import COMMON_BAD_INPUT, assert_rejected, load_script, only_run_dir, read_scalars, run_script
+from tests.conftest import (
+    COMMON_BAD_INPUT, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_script,
+)
 
 SCRIPTS = ["reinforce_cartpole.py", "reinforce_rtg_cartpole.py"]
 TAGS = [
@@ -32,6 +34,7 @@ def test_smoke(script, tmp_path):
         assert all(math.isfinite(value) for _, value in scalars[tag]), tag
     assert (run_dir / f"{script[:-3]}.pt").is_file()
     assert len(list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))) == 2
+    assert_summary(result, run_dir)
 
     # only complete episodes count: each logged step is the running sum of the episode lengths,
     # and on CartPole (reward 1 per step) a return equals its length, so no reset step crept in
