@@ -1,4 +1,4 @@
-"""Tiny envs that exist only to be rejected: registered on import, reached as `tests.fake_envs:<id>`."""
+"""Tiny envs for the tests (some exist only to be rejected): registered on import, reached as `tests.fake_envs:<id>`."""
 
 import gymnasium as gym
 import numpy as np
@@ -81,3 +81,15 @@ class ScriptedGames(gym.vector.VectorEnv):
         rewards = np.where(resetting, 0, 7).astype(np.int32)
         terminated = self.t == 12
         return self._obs(), rewards, terminated, np.zeros(self.num_envs, dtype=bool), {"lives": self._lives()}
+
+
+class PenaltyEnv(CountingEnv):
+    """-1 a step and never an end of its own, like Acrobot before its first success: with the time
+    limit every episode scores the same."""
+
+    def step(self, action):
+        obs, _, terminated, truncated, info = super().step(action)
+        return obs, -1.0, terminated, truncated, info
+
+
+gym.register("Penalty-v0", entry_point=PenaltyEnv, max_episode_steps=5)

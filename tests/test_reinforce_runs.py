@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from tests.conftest import (
     COMMON_BAD_INPUT, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_script,
@@ -89,3 +90,25 @@ BAD_INPUT = COMMON_BAD_INPUT + [(["--total-timesteps", "100"], "--total-timestep
 @pytest.mark.parametrize("bad_args,mentions", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
 def test_bad_input_one_line_exit_2_nothing_written(script, bad_args, mentions, tmp_path):
     assert_rejected(run_script(script, *bad_args, cwd=tmp_path), mentions, tmp_path)
+
+
+@pytest.mark.parametrize("script,moves", [("reinforce_cartpole.py", False), ("reinforce_rtg_cartpole.py", True)])
+def test_equal_returns_leave_whole_episode_reinforce_without_a_gradient(script, moves, in_tmp, monkeypatch):
+    # Acrobot before its first success: every episode of a batch ends at the time limit with the same
+    # return (Penalty-v0: -1 a step, cut after 5 steps). The whole-episode weights R(tau) are then all
+    # equal, and standardizing them over the batch, (R - mean) / std, makes every one 0: the gradient
+    # is exactly 0 and Adam does not move the policy at all, update after update. Rewards-to-go still
+    # differ along an episode (-5, -4, ..., -1 with gamma 1), so the next rung's policy does move.
+    module = load_script(script)
+    initial = {}
+
+    class RecordingPolicy(module.Policy):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            initial.update({key: value.clone() for key, value in self.state_dict().items()})
+
+    monkeypatch.setattr(module, "Policy", RecordingPolicy)
+    module.main(module.Args(env_id="tests.fake_envs:Penalty-v0", num_envs=4, total_timesteps=100, gamma=1.0,
+                            eval_episodes=0))
+    final = torch.load(only_run_dir(in_tmp) / f"{script[:-3]}.pt", weights_only=True)["model"]
+    assert all(torch.equal(final[key], initial[key]) for key in initial) == (not moves)
