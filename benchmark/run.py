@@ -6,9 +6,13 @@ Each run is the script itself, started as a user would start it, in its own fold
 `--out`, with one torch thread. When all are done, every run's TensorBoard events are read back
 with TensorBoard's own reader and turned into `results.md` (a markdown table) and `curves.png`.
 
-"Solved" follows Gym's definition for CartPole-v1: the mean return of the last 100 training
-episodes reaches `--solve-threshold` (475). Wall seconds count from the run's first event (its
-hyperparameter table, written before the envs start) to the episode that solved it.
+    python benchmark/run.py --scripts a2c_cartpole.py a2c_shared_gae.py --seeds 1 2 3 \
+        --env-id Acrobot-v1 --extra "--total-timesteps 300000"
+
+"Solved" follows Gym's definition: the mean return of the last 100 training episodes reaches
+`--solve-threshold`, by default the env's own (CartPole-v1 475, Acrobot-v1 -100, MountainCar-v0
+-110, the reward thresholds of their gymnasium registrations). Wall seconds count from the run's
+first event (its hyperparameter table, written before the envs start) to the episode that solved it.
 """
 
 import argparse
@@ -32,7 +36,8 @@ def parse_args():
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="runs at once (default: one per core)")
     parser.add_argument("--out", default=None, help="output folder (default: benchmark/out/<time>)")
-    parser.add_argument("--solve-threshold", type=float, default=475.0)
+    parser.add_argument("--env-id", default="CartPole-v1", help="the env every script runs on (its --env-id)")
+    parser.add_argument("--solve-threshold", type=float, default=None, help="default: the env's reward threshold")
     parser.add_argument("--window", type=int, default=100, help="episodes in the solve criterion's mean")
     parser.add_argument("--extra", default="", help="more arguments for every script, e.g. '--total-timesteps 100000'")
     parser.add_argument("--summarize-only", action="store_true", help="only read the runs already in --out")
@@ -44,14 +49,25 @@ def parse_args():
             parser.error(f"no script {script} in {REPO}")
     if args.summarize_only and args.out is None:
         parser.error("--summarize-only needs --out")
+    if args.solve_threshold is None:
+        import ale_py
+        import gymnasium as gym
+
+        gym.register_envs(ale_py)
+        try:
+            args.solve_threshold = gym.spec(args.env_id).reward_threshold
+        except gym.error.Error as e:
+            parser.error(f"--env-id {args.env_id}: {str(e).splitlines()[0]}")
+        if args.solve_threshold is None:
+            parser.error(f"{args.env_id} has no reward threshold of its own; give --solve-threshold")
     return args
 
 
-def run_one(script: str, seed: int, out: Path, extra: list) -> tuple:
+def run_one(script: str, seed: int, out: Path, extra: list, env_id: str) -> tuple:
     folder = out / Path(script).stem / f"seed{seed}"
     folder.mkdir(parents=True, exist_ok=False)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    cmd = [sys.executable, str(REPO / script), "--seed", str(seed), "--no-save-model", *extra]
+    cmd = [sys.executable, str(REPO / script), "--seed", str(seed), "--env-id", env_id, "--no-save-model", *extra]
     with open(folder / "stdout.txt", "w") as log:
         code = subprocess.call(cmd, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     return script, seed, code
@@ -70,6 +86,7 @@ def read_run(folder: Path, threshold: float, window: int) -> dict:
     returns = np.array([e.value for e in episodes])
     walls = np.array([e.wall_time for e in episodes]) - start
     run = {"steps": steps, "returns": returns, "solved_step": None, "solved_seconds": None}
+    run["last"] = returns[-window:].mean()
     if len(returns) >= window:
         running_mean = np.convolve(returns, np.ones(window) / window, mode="valid")
         hits = np.nonzero(running_mean >= threshold)[0]
@@ -104,14 +121,14 @@ def machine() -> str:
 
 def summarize(args, out: Path, runs: dict) -> str:
     lines = [
-        f"Machine: {machine()}; {args.workers} runs at a time, one torch thread each.",
+        f"Env: {args.env_id}. Machine: {machine()}; {args.workers} runs at a time, one torch thread each.",
         f"Seeds: {' '.join(map(str, args.seeds))}; extra arguments: `{args.extra or 'none'}`.",
         f"Solved: mean of the last {args.window} training episodes >= {args.solve_threshold:g}; "
         "steps and seconds are medians (min-max) over the seeds that solved.",
         "",
-        "| script | solved | env steps to solve | wall s to solve | final eval (mean of seeds' means) "
-        "| eval mean >= threshold | steps/s |",
-        "|---|---|---|---|---|---|---|",
+        "| script | solved | env steps to solve | wall s to solve | mean of the last episodes at the end "
+        "| final eval (mean of seeds' means) | eval mean >= threshold | steps/s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for script in args.scripts:
         seed_runs = [runs[(script, seed)] for seed in args.seeds if runs.get((script, seed))]
@@ -124,16 +141,18 @@ def summarize(args, out: Path, runs: dict) -> str:
             f"| {script} | {len(solved)}/{len(args.seeds)} "
             f"| {spread([r['solved_step'] for r in solved])} "
             f"| {spread([r['solved_seconds'] for r in solved], '{:.1f}')} "
+            f"| {spread([r['last'] for r in seed_runs], '{:.1f}')} "
             f"| {eval_text} | {good}/{len(args.seeds)} "
             f"| {spread([r['sps'] for r in seed_runs if 'sps' in r])} |"
         )
-    lines += ["", "Per seed (steps to solve / eval mean):", ""]
+    lines += ["", f"Per seed (steps to solve / mean of the last {args.window} episodes / eval mean):", ""]
     for script in args.scripts:
         cells = []
         for seed in args.seeds:
             r = runs.get((script, seed)) or {}
             solved = f"{r['solved_step']:,}" if r.get("solved_step") else "not solved"
-            cells.append(f"seed {seed}: {solved} / {r.get('eval', float('nan')):.1f}")
+            last, final_eval = r.get("last", float("nan")), r.get("eval", float("nan"))
+            cells.append(f"seed {seed}: {solved} / {last:.1f} / {final_eval:.1f}")
         lines.append(f"- {script}: " + "; ".join(cells))
     return "\n".join(lines) + "\n"
 
@@ -177,7 +196,7 @@ def main():
         jobs = [(script, seed) for script in args.scripts for seed in args.seeds]
         print(f"{len(jobs)} runs, {args.workers} at a time, into {out}", flush=True)
         with ThreadPoolExecutor(args.workers) as pool:
-            futures = [pool.submit(run_one, script, seed, out, extra) for script, seed in jobs]
+            futures = [pool.submit(run_one, script, seed, out, extra, args.env_id) for script, seed in jobs]
             for future in futures:
                 script, seed, code = future.result()
                 print(f"{script} seed {seed}: {'done' if code == 0 else f'FAILED (exit {code})'}", flush=True)
