@@ -12,6 +12,7 @@ so the returns the loss sees can be worked out by hand. One env, rollouts of 5 s
     reset step    -    -    -    yes      -
 """
 
+import numpy as np
 import pytest
 import torch
 
@@ -75,7 +76,8 @@ def test_gae_loop_lambda_one_gives_the_n_step_advantages(env_id, in_tmp, monkeyp
 
     monkeypatch.setattr(module, "ActorCritic", CountValue)
     seen = capture(monkeypatch, module, "gae_advantages")
-    module.main(module.Args(env_id=f"tests.fake_envs:{env_id}", gae_lambda=1.0, **ARGS))
+    # the rewards unscaled, as worked out above (the scaling has a test of its own, below)
+    module.main(module.Args(env_id=f"tests.fake_envs:{env_id}", gae_lambda=1.0, scale_rewards=False, **ARGS))
 
     advantages = seen[0][-1]
     # A_t = R_t - V(obs_t), with V = 0, 10, 20 on the first episode and 0 on the next one's first step
@@ -138,6 +140,32 @@ def recording_step(envs, into: list):
 
 
 
+def test_shared_loop_scales_the_learners_rewards_by_the_std_of_the_discounted_return(in_tmp, monkeypatch):
+    # The discounted return of each real step, gamma 0.5, starting afresh after the reset step:
+    # 1, 0.5 * 1 + 2 = 2.5, 0.5 * 2.5 + 3 = 4.25, (reset step: none), 1. Their mean is 2.1875, the
+    # squared deviations 1.41015625, 0.09765625, 4.25390625 and 1.41015625 sum to 7.171875, so the
+    # std over the 4 is sqrt(7.171875 / 4) = 1.3390178...; the first update's rewards are divided by it.
+    module = load_script("a2c_shared_gae.py")
+    seen = capture(monkeypatch, module, "gae_advantages")
+    module.main(module.Args(env_id="tests.fake_envs:Truncating-v0", **ARGS))
+    std = (7.171875 / 4) ** 0.5
+    torch.testing.assert_close(seen[0][0][:, 0], torch.tensor([1.0, 2.0, 3.0, 0.0, 1.0]) / std)
+
+
+def test_running_std_by_hand():
+    module = load_script("a2c_shared_gae.py")
+    stats = module.RunningStd()
+    assert stats.std == 1.0  # nothing seen yet: rewards pass unscaled
+    stats.update(np.array([3.0]))
+    assert stats.std == 1.0  # and while every number seen is the same
+    stats.update(np.array([]))
+    stats.update(np.array([1.0, 5.0]))
+    stats.update(np.array([2.0, 4.0]))
+    # 1..5 in three batches: mean 3, squared deviations 4 + 1 + 0 + 1 + 4 = 10, std sqrt(10 / 5)
+    assert stats.count == 5 and stats.mean == pytest.approx(3.0)
+    assert stats.std == pytest.approx(2.0**0.5)
+
+
 @pytest.mark.parametrize("env_id", ["Truncating-v0", "Terminating-v0"])
 def test_a2c_loss_gradients_by_hand(env_id, in_tmp, monkeypatch):
     module = load_script("a2c_cartpole.py")
@@ -181,7 +209,7 @@ def test_shared_loss_gradients_by_hand(env_id, in_tmp, monkeypatch):
     make_envs = module.make_envs
     monkeypatch.setattr(module, "make_envs", lambda args: recording_step(make_envs(args), actions))
     # lambda 1: the advantages are the n-step ones of the table above
-    module.main(module.Args(env_id=f"tests.fake_envs:{env_id}", gae_lambda=1.0, **ARGS, **COEFS))
+    module.main(module.Args(env_id=f"tests.fake_envs:{env_id}", gae_lambda=1.0, scale_rewards=False, **ARGS, **COEFS))
 
     value_grad, logit_grad = counting_env_gradients(env_id, actions[:5])
     assert torch.allclose(value_grads[0][:, 0], value_grad)
