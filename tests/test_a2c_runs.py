@@ -61,6 +61,8 @@ def test_other_discrete_envs_run_to_the_end(script, env_id, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "eval over 1 episodes" in result.stdout
+    for tag, values in read_scalars(only_run_dir(tmp_path)).items():
+        assert all(math.isfinite(value) for _, value in values), tag  # no NaN, whatever the reward scale
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
