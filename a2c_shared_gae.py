@@ -177,26 +177,6 @@ def gae_advantages(rewards, values, terminated, is_reset, gamma: float, gae_lamb
     return advantages
 
 
-class RunningStd:
-    """The standard deviation of every number seen so far, updated a batch at a time (Chan et al. 1979)."""
-
-    def __init__(self):
-        self.count, self.mean, self.sum_sq = 0, 0.0, 0.0  # sum_sq: the sum of squared deviations from the mean
-
-    def update(self, batch: np.ndarray):
-        if len(batch) == 0:
-            return
-        count = self.count + len(batch)
-        delta = batch.mean() - self.mean
-        self.sum_sq += ((batch - batch.mean()) ** 2).sum() + delta**2 * self.count * len(batch) / count
-        self.mean += delta * len(batch) / count
-        self.count = count
-
-    @property
-    def std(self) -> float:
-        return float(np.sqrt(self.sum_sq / self.count)) if self.sum_sq > 0 else 1.0
-
-
 def clip_grad_norm_(params: list, max_norm: float):
     """In place of nn.utils.clip_grad_norm_: its arithmetic without regrouping the grads on every call; 1.14x"""
     grads = [param.grad for param in params]
@@ -288,7 +268,8 @@ def main(args: Args) -> dict:
     # Reward scaling (Engstrom et al. 2020): the learner sees each reward over the std of the discounted
     # return so far, so that values stay near 1 on any reward scale. Values near -100 (Acrobot) drive the
     # shared torso's tanh units into saturation, and a saturated torso gives the policy nothing to go on.
-    discounted_return, return_std = np.zeros(args.num_envs), RunningStd()
+    discounted_return = np.zeros(args.num_envs)
+    return_sums = np.zeros(3)  # the count, sum and sum of squares of every discounted return so far
     for update in range(num_updates):
         if args.anneal_lr:
             optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update / num_updates)
@@ -306,7 +287,8 @@ def main(args: Args) -> dict:
             terminated_np[step] = terminated
             real_step = ~next_is_reset
             discounted_return = np.where(real_step, args.gamma * discounted_return + reward, 0.0)
-            return_std.update(discounted_return[real_step])
+            seen = discounted_return[real_step]
+            return_sums += (len(seen), seen.sum(), (seen**2).sum())
             global_step += int(real_step.sum())
             episode_returns += reward
             episode_lengths += real_step
@@ -318,7 +300,9 @@ def main(args: Args) -> dict:
             episode_returns[next_is_reset] = 0.0
             episode_lengths[next_is_reset] = 0
         obs_np[args.num_steps] = next_obs
-        reward_scale = return_std.std if args.scale_rewards else 1.0
+        count, total, total_sq = return_sums
+        return_std = float(np.sqrt(max(total_sq / count - (total / count) ** 2, 0.0)))
+        reward_scale = return_std if args.scale_rewards and return_std > 0 else 1.0
         obs, rewards = torch.as_tensor(obs_np, device=device), torch.as_tensor(rewards_np / reward_scale, device=device)
         terminated_buf = torch.as_tensor(terminated_np, device=device)
         is_reset_buf = torch.as_tensor(is_reset_np, device=device)
