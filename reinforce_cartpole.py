@@ -269,7 +269,10 @@ def main(args: Args) -> dict:
         # 2. one gradient step on the whole batch
         weights = episode_returns(rewards, dones, args.gamma)[valid]
         if args.normalize_returns:
-            weights = (weights - weights.mean()) / (weights.std(correction=0) + 1e-8)
+            # in float64: were every return equal (Acrobot before a success), float32's mean would be off by
+            # rounding, and dividing by a std of that rounding would make every weight -1, not 0 (docs/choices.md)
+            weights = weights.double()
+            weights = ((weights - weights.mean()) / (weights.std(correction=0) + 1e-8)).float()
         dist = Categorical(logits=policy(obs_t[valid]))
         log_probs = dist.log_prob(actions[valid])
         entropy = dist.entropy().mean()

@@ -92,4 +92,4 @@ class PenaltyEnv(CountingEnv):
         return obs, -1.0, terminated, truncated, info
 
 
-gym.register("Penalty-v0", entry_point=PenaltyEnv, max_episode_steps=5)
+gym.register("Penalty-v0", entry_point=PenaltyEnv, max_episode_steps=500)

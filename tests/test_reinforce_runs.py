@@ -97,10 +97,11 @@ def test_bad_input_one_line_exit_2_nothing_written(script, bad_args, mentions, t
 @pytest.mark.parametrize("script,moves", [("reinforce_cartpole.py", False), ("reinforce_rtg_cartpole.py", True)])
 def test_equal_returns_leave_whole_episode_reinforce_without_a_gradient(script, moves, in_tmp, monkeypatch):
     # Acrobot before its first success: every episode of a batch ends at the time limit with the same
-    # return (Penalty-v0: -1 a step, cut after 5 steps). The whole-episode weights R(tau) are then all
-    # equal, and standardizing them over the batch, (R - mean) / std, makes every one 0: the gradient
-    # is exactly 0 and Adam does not move the policy at all, update after update. Rewards-to-go still
-    # differ along an episode (-5, -4, ..., -1 with gamma 1), so the next rung's policy does move.
+    # return (Penalty-v0: -1 a step, cut after 500 steps; 16 episodes). The whole-episode weights R(tau)
+    # are then all equal, and standardizing them over the batch, (R - mean) / std, makes every one 0:
+    # the gradient is 0 and Adam does not move the policy at all. (In float32 the mean of these 8,000
+    # weights is off by 2.3e-5, the std is computed as 2.3e-5, and every weight would be -1.) Rewards-to-go
+    # still differ along an episode (-500 ... -1 with gamma 1), so the next rung's policy does move.
     module = load_script(script)
     initial = {}
 
@@ -110,7 +111,7 @@ def test_equal_returns_leave_whole_episode_reinforce_without_a_gradient(script, 
             initial.update({key: value.clone() for key, value in self.state_dict().items()})
 
     monkeypatch.setattr(module, "Policy", RecordingPolicy)
-    module.main(module.Args(env_id="tests.fake_envs:Penalty-v0", num_envs=4, total_timesteps=100, gamma=1.0,
+    module.main(module.Args(env_id="tests.fake_envs:Penalty-v0", num_envs=16, total_timesteps=8_000, gamma=0.99,
                             eval_episodes=0))
     final = torch.load(only_run_dir(in_tmp) / f"{script[:-3]}.pt", weights_only=True)["model"]
     assert all(torch.equal(final[key], initial[key]) for key in initial) == (not moves)
