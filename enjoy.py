@@ -22,7 +22,7 @@ import inspect
 import os
 import sys
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
@@ -31,7 +31,7 @@ import tyro
 
 @dataclass
 class Args:
-    model: tyro.conf.Positional[str]
+    model: Annotated[tyro.conf.Positional[str], tyro.conf.arg(metavar="MODEL")]
     """a model a run saved: runs/<run>/<exp_name>.pt"""
     episodes: int = 10
     """episodes to play (whole games on Atari)"""
