@@ -66,37 +66,39 @@ def load_model(path: str) -> dict:
 
 
 def import_script(args: Args, saved_args: dict):
-    """The script that saved the model, imported (importing a script of this project runs nothing)."""
-    if args.script is None:
+    """The script that saved the model, imported (importing a script of this project runs nothing),
+    and its path."""
+    script = args.script
+    if script is None:
         name = f"{saved_args.get('exp_name')}.py"
         places = [name, os.path.join(os.path.dirname(os.path.abspath(__file__)), name)]
         found = [place for place in places if os.path.isfile(place)]
         if not found:
             fail(f"cannot find {name}, the script that saved {args.model}; give it with --script")
-        args.script = found[0]
-    elif not os.path.isfile(args.script):
-        fail(f"--script {args.script}: no such file")
+        script = found[0]
+    elif not os.path.isfile(script):
+        fail(f"--script {script}: no such file")
     sys.dont_write_bytecode = True  # leave no __pycache__ in the user's folder
-    spec = importlib.util.spec_from_file_location("saved_script", args.script)
+    spec = importlib.util.spec_from_file_location("saved_script", script)
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
     except Exception as e:
-        fail(f"cannot import {args.script}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        fail(f"cannot import {script}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
     if not all(hasattr(module, name) for name in ("Args", "make_envs", "evaluate")):
-        fail(f"{args.script} is not a script of this project (it needs Args, make_envs and evaluate)")
-    return module
+        fail(f"{script} is not a script of this project (it needs Args, make_envs and evaluate)")
+    return module, script
 
 
 def main(args: Args) -> dict:
     if args.episodes < 1:
         fail(f"--episodes must be at least 1, got {args.episodes}")
     saved = load_model(args.model)
-    module = import_script(args, saved["args"])
+    module, script = import_script(args, saved["args"])
     fields = {field.name for field in dataclasses.fields(module.Args)}
     unknown = sorted(set(saved["args"]) - fields)
     if unknown:
-        fail(f"{args.model} was saved by another script: {args.script} has no --{unknown[0].replace('_', '-')}")
+        fail(f"{args.model} was saved by another script: {script} has no --{unknown[0].replace('_', '-')}")
     run_args = module.Args(**saved["args"])  # arguments the script has gained since take their defaults
 
     # what an evaluation may change, and nothing else
@@ -104,11 +106,11 @@ def main(args: Args) -> dict:
     changes["seed"] = run_args.seed if args.seed is None else args.seed
     if args.actions != "saved":
         if "eval_greedy" not in fields:
-            fail(f"{args.script} has no --eval-greedy, so its evaluation cannot change how it acts")
+            fail(f"{script} has no --eval-greedy, so its evaluation cannot change how it acts")
         changes["eval_greedy"] = args.actions == "greedy"
     if args.sticky_actions:
         if "sticky_actions" not in fields:
-            fail(f"--sticky-actions is for Atari models; {args.script} has no such flag")
+            fail(f"--sticky-actions is for Atari models; {script} has no such flag")
         changes["sticky_actions"] = True
     eval_args = dataclasses.replace(run_args, **changes)
     if "torch_threads" in fields:
@@ -121,24 +123,25 @@ def main(args: Args) -> dict:
     envs.close()
     network_class = next(iter(inspect.signature(module.evaluate).parameters.values())).annotation
     if not inspect.isclass(network_class):
-        fail(f"{args.script}'s evaluate() does not name its network's class")
-    unknown = sorted(set(inspect.signature(network_class).parameters) - set(sizes))
+        fail(f"{script}'s evaluate() does not name its network's class")
+    needed = inspect.signature(network_class).parameters
+    unknown = sorted(set(needed) - set(sizes))
     if unknown:
-        fail(f"{network_class.__name__} of {args.script} takes {unknown[0]}, which enjoy.py cannot tell from the env")
-    network = network_class(**{name: sizes[name] for name in inspect.signature(network_class).parameters})
+        fail(f"{network_class.__name__} of {script} takes {unknown[0]}, which enjoy.py cannot tell from the env")
+    network = network_class(**{name: sizes[name] for name in needed})
     try:
         network.load_state_dict(saved["model"] if "model" in saved else saved["actor"])
     except RuntimeError as e:
         detail = (str(e).splitlines() + [""])[1].strip()[:200]
-        fail(f"{args.model} does not fit {args.script}'s network for {eval_args.env_id}: {detail}")
+        fail(f"{args.model} does not fit {script}'s network for {eval_args.env_id}: {detail}")
     # the layout the Atari scripts train in, so that the arithmetic is the same (MLPs: no change)
     network.to(memory_format=torch.channels_last).eval()
 
     run_name = os.path.basename(os.path.dirname(os.path.abspath(args.model)))
-    video_name, n = f"{run_name}_enjoy1", 1
-    while os.path.exists(f"videos/{video_name}"):  # a new folder, never an earlier one's
+    n = 1
+    while os.path.exists(f"videos/{run_name}_enjoy{n}"):  # a new folder, never an earlier one's
         n += 1
-        video_name = f"{run_name}_enjoy{n}"
+    video_name = f"{run_name}_enjoy{n}"
     returns = np.asarray(module.evaluate(network, eval_args, video_name, torch.device("cpu")))
     stats = dict(mean=float(returns.mean()), std=float(returns.std()), min=float(returns.min()),
                  max=float(returns.max()), episodes=len(returns))
