@@ -5,9 +5,11 @@ an action cannot change the rewards that came before it, so leaving them out of 
 removes noise without bias. Each update plays one complete episode in each of `num_envs`
 vector envs with the current policy and takes one gradient step on
 
-    loss = -(1/N) * sum over episodes of sum_t G_t * log pi(a_t | s_t),
+    loss = -(1/N) * sum over episodes of sum_t (G_t - b_t) / sigma * log pi(a_t | s_t),
 
-where G_t = sum_{t' >= t} gamma^(t'-t) r_t' is the discounted reward-to-go.
+where G_t = sum_{t' >= t} gamma^(t'-t) r_t' is the discounted reward-to-go, b_t the mean G_t of the
+batch's episodes still running at step t (a baseline that depends on the time step, never on the
+action, adds no bias) and sigma the std of G_t - b_t over the batch.
 
 Run:  python reinforce_rtg_cartpole.py --seed 1
 """
@@ -64,7 +66,7 @@ class Args:
     gamma: float = 0.99
     """discount factor"""
     normalize_returns: bool = True
-    """if toggled, standardize the weights of the log-probs over the batch (a baseline and a scale)"""
+    """if toggled, weight the log-probs by G_t - b_t over its std (see the top of the file), not by G_t"""
     ent_coef: float = 0.0
     """entropy bonus coefficient"""
     hidden_size: int = 64
@@ -154,6 +156,23 @@ def rewards_to_go(rewards: torch.Tensor, dones: torch.Tensor, gamma: float) -> t
         running = rewards[t] + discounts[t] * running
         returns_to_go[t] = running
     return returns_to_go
+
+
+def minus_step_mean(returns_to_go: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """G_t - b_t, where b_t is the mean G_t over the envs whose first episode still runs at step t.
+
+    The mean of all the batch's G_t would be a baseline too, but a worse one where episodes are cut by
+    a time limit: before Acrobot's first success every episode is cut after 500 steps, the last steps'
+    G_t are then the highest of the batch (their sums were cut short, not better), and whatever was done
+    there is reinforced, until the policy turns deterministic without ever reaching the goal.
+    With b_t, equal rewards-to-go give no gradient at all. It is computed from offsets to the step's
+    largest G_t so that equal ones give exactly 0: rounding noise, once divided by its own tiny std and
+    fed to Adam, would move the policy as a signal does.
+    """
+    top = torch.where(valid, returns_to_go, -torch.inf).amax(dim=1, keepdim=True)
+    offsets = torch.where(valid, returns_to_go - top, 0.0)
+    mean_offset = offsets.sum(dim=1, keepdim=True) / valid.sum(dim=1, keepdim=True).clamp(min=1)
+    return torch.where(valid, offsets - mean_offset, 0.0)  # 0 where no episode of the batch runs
 
 
 def first_episode_mask(dones: torch.Tensor) -> torch.Tensor:
@@ -263,9 +282,12 @@ def main(args: Args) -> dict:
         valid = first_episode_mask(dones)
 
         # 2. one gradient step on the whole batch
-        weights = rewards_to_go(rewards, dones, args.gamma)[valid]
+        returns_to_go = rewards_to_go(rewards, dones, args.gamma)
         if args.normalize_returns:
-            weights = (weights - weights.mean()) / (weights.std(correction=0) + 1e-8)
+            weights = minus_step_mean(returns_to_go, valid)[valid]
+            weights = weights / (weights.std(correction=0) + 1e-8)
+        else:
+            weights = returns_to_go[valid]
         dist = Categorical(logits=policy(obs_t[valid]))
         log_probs = dist.log_prob(actions[valid])
         entropy = dist.entropy().mean()

@@ -56,3 +56,25 @@ def test_first_episode_mask_keeps_each_envs_first_episode(module):
     mask = module.first_episode_mask(DONES)
     expected = torch.tensor([[True, True], [True, True], [False, True], [False, True]])
     assert torch.equal(mask, expected)
+
+
+def test_step_baseline_by_hand():
+    # three envs; env 0's first episode ends after step 0, env 1's after step 1, env 2 runs all three
+    returns_to_go = torch.tensor([[3.0, 5.0, 10.0], [7.0, 2.0, 6.0], [9.0, 9.0, 1.0]])
+    valid = torch.tensor([[True, True, True], [False, True, True], [False, False, True]])
+    # step 0: b = (3 + 5 + 10) / 3 = 6 -> -3, -1, 4; step 1: b = (2 + 6) / 2 = 4 -> 0 (not valid), -2, 2;
+    # step 2: b = 1 (env 2 alone) -> 0; steps after an episode's end are 0
+    expected = torch.tensor([[-3.0, -1.0, 4.0], [0.0, -2.0, 2.0], [0.0, 0.0, 0.0]])
+    torch.testing.assert_close(reinforce_rtg.minus_step_mean(returns_to_go, valid), expected)
+
+
+def test_step_baseline_gives_exact_zeros_for_equal_rewards_to_go():
+    # 16 episodes cut after 500 steps of -1 (Acrobot before its first success): at every step all 16
+    # G_t are the same number, so every weight must be exactly 0, not the rounding of a float32 mean
+    dones = torch.zeros(500, 16)
+    dones[-1] = 1.0
+    returns_to_go = reinforce_rtg.rewards_to_go(-torch.ones(500, 16), dones, 0.99)
+    weights = reinforce_rtg.minus_step_mean(returns_to_go, torch.ones(500, 16, dtype=torch.bool))
+    assert torch.count_nonzero(weights) == 0
+    # the plain mean of the same values is not exact: (G - mean) is rounding noise on some steps
+    assert torch.count_nonzero(returns_to_go - returns_to_go.mean(dim=1, keepdim=True)) > 0

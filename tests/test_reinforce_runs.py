@@ -94,14 +94,14 @@ def test_bad_input_one_line_exit_2_nothing_written(script, bad_args, mentions, t
     assert_rejected(run_script(script, *bad_args, cwd=tmp_path), mentions, tmp_path)
 
 
-@pytest.mark.parametrize("script,moves", [("reinforce_cartpole.py", False), ("reinforce_rtg_cartpole.py", True)])
-def test_equal_returns_leave_whole_episode_reinforce_without_a_gradient(script, moves, in_tmp, monkeypatch):
+@pytest.mark.parametrize("script", ["reinforce_cartpole.py", "reinforce_rtg_cartpole.py"])
+def test_equal_returns_leave_reinforce_without_a_gradient(script, in_tmp, monkeypatch):
     # Acrobot before its first success: every episode of a batch ends at the time limit with the same
     # return (Penalty-v0: -1 a step, cut after 500 steps; 16 episodes). The whole-episode weights R(tau)
     # are then all equal, and standardizing them over the batch, (R - mean) / std, makes every one 0:
     # the gradient is 0 and Adam does not move the policy at all. (In float32 the mean of these 8,000
     # weights is off by 2.3e-5, the std is computed as 2.3e-5, and every weight would be -1.) Rewards-to-go
-    # still differ along an episode (-500 ... -1 with gamma 1), so the next rung's policy does move.
+    # differ along an episode (-100 ... -1), but at each step all 16 are equal, so G_t - b_t is 0 too.
     module = load_script(script)
     initial = {}
 
@@ -114,4 +114,4 @@ def test_equal_returns_leave_whole_episode_reinforce_without_a_gradient(script, 
     module.main(module.Args(env_id="tests.fake_envs:Penalty-v0", num_envs=16, total_timesteps=8_000, gamma=0.99,
                             eval_episodes=0))
     final = torch.load(only_run_dir(in_tmp) / f"{script[:-3]}.pt", weights_only=True)["model"]
-    assert all(torch.equal(final[key], initial[key]) for key in initial) == (not moves)
+    assert all(torch.equal(final[key], initial[key]) for key in initial)
