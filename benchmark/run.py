@@ -1,13 +1,29 @@
-"""Run scripts of the family over seeds in parallel and summarize them as a table and a plot.
+"""Run scripts x flag values x seeds, on this machine or on a Ray cluster, into one table and one plot.
 
     python benchmark/run.py --scripts reinforce_cartpole.py reinforce_rtg_cartpole.py --seeds 1 2 3 4 5
 
-Each run is the script itself, started as a user would start it, in its own folder under
-`--out`, with one torch thread. When all are done, every run's TensorBoard events are read back
-with TensorBoard's own reader and turned into `results.md` (a markdown table) and `curves.png`.
+Each run is the script itself, started as a user would start it, in its own folder under `--out`,
+with `--num-cpus` torch threads (default 1). When all are done, every run's TensorBoard events are
+read back with TensorBoard's own reader and turned into `results.md` (a markdown table) and
+`curves.png`.
 
     python benchmark/run.py --scripts a2c_cartpole.py a2c_shared_gae.py --seeds 1 2 3 \
         --env-id Acrobot-v1 --extra "--total-timesteps 300000"
+
+Sweeps: `--sweep NAME=V1,V2,...` runs every value of one of the scripts' own flags (`ent-coef` or
+`ent_coef`); several `--sweep`s give their grid. Each combination is a row of the table, a colour of
+the plot and a folder `<out>/<script>/<name>=<value>/seed<k>`:
+
+    python benchmark/run.py --scripts reinforce_rtg_cartpole.py --sweep ent-coef=0,0.001,0.01,0.05,0.1,0.5
+
+A cluster: `--cluster ray` sends each run to Ray as a task of `--num-cpus` CPUs. Without an address
+(`--ray-address` or `RAY_ADDRESS`) Ray starts on this machine; with one, the command joins that
+cluster. The scripts travel with the tasks (Ray's runtime_env working_dir), and every task sends its
+run's files back, so the nodes need the requirements installed but no shared filesystem.
+
+Running the same command again with the same `--out` runs only what has no finished run there (a run
+is finished when it has written its summary.json); an unfinished run's folder is kept beside it as
+`seed<k>.unfinished<n>`. A run that fails is a row that says so, with the end of its console output.
 
 "Solved" follows Gym's definition: the mean return of the last 100 training episodes reaches
 `--solve-threshold`, by default the env's own (CartPole-v1 475, Acrobot-v1 -100, MountainCar-v0
@@ -16,10 +32,16 @@ first event (its hyperparameter table, written before the envs start) to the epi
 """
 
 import argparse
+import ast
+import itertools
+import json
 import os
 import platform
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,27 +50,50 @@ import numpy as np
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 REPO = Path(__file__).resolve().parent.parent
+# flags this runner sets itself, so a sweep may not
+OWN_FLAGS = {"seed": "--seeds", "env_id": "--env-id", "torch_threads": "--num-cpus", "save_model": "(always off)"}
 
 
-def parse_args():
+def fail(message: str):
+    """A user's mistake: one line on stderr, exit status 2, nothing run."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scripts", nargs="+", required=True, help="scripts of the family, e.g. a2c_cartpole.py")
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
-    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="runs at once (default: one per core)")
+    parser.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
+                        help="values of one of the scripts' flags to run (repeat it for a grid)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="runs at once on this machine (default: cores / --num-cpus)")
+    parser.add_argument("--num-cpus", type=int, default=1, help="CPUs of a run: its torch threads and Ray's num_cpus")
+    parser.add_argument("--cluster", choices=["ray"], default=None, help="run each run as a Ray task")
+    parser.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"),
+                        help="the Ray cluster to join (default: RAY_ADDRESS; without either, Ray starts here)")
     parser.add_argument("--out", default=None, help="output folder (default: benchmark/out/<time>)")
     parser.add_argument("--env-id", default="CartPole-v1", help="the env every script runs on (its --env-id)")
     parser.add_argument("--solve-threshold", type=float, default=None, help="default: the env's reward threshold")
     parser.add_argument("--window", type=int, default=100, help="episodes in the solve criterion's mean")
     parser.add_argument("--extra", default="", help="more arguments for every script, e.g. '--total-timesteps 100000'")
     parser.add_argument("--summarize-only", action="store_true", help="only read the runs already in --out")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.num_cpus < 1:
+        fail(f"--num-cpus must be at least 1, got {args.num_cpus}")
+    if args.workers is None:
+        args.workers = max(1, (os.cpu_count() or 1) // args.num_cpus)
     if args.workers < 1:
-        parser.error("--workers must be at least 1")
+        fail(f"--workers must be at least 1, got {args.workers}")
     for script in args.scripts:
         if not (REPO / script).is_file():
-            parser.error(f"no script {script} in {REPO}")
+            fail(f"no script {script} in {REPO}")
     if args.summarize_only and args.out is None:
-        parser.error("--summarize-only needs --out")
+        fail("--summarize-only needs --out")
+    if args.cluster == "ray" and args.ray_address and not args.summarize_only:
+        check_answers(args.ray_address)
+    args.fields = {script: args_fields(REPO / script) for script in args.scripts}
+    args.combos = sweep_grid(args.sweep, args.fields)
     if args.solve_threshold is None:
         import ale_py
         import gymnasium as gym
@@ -57,27 +102,215 @@ def parse_args():
         try:
             args.solve_threshold = gym.spec(args.env_id).reward_threshold
         except gym.error.Error as e:
-            parser.error(f"--env-id {args.env_id}: {str(e).splitlines()[0]}")
+            fail(f"--env-id {args.env_id}: {str(e).splitlines()[0]}")
         if args.solve_threshold is None:
-            parser.error(f"{args.env_id} has no reward threshold of its own; give --solve-threshold")
+            fail(f"{args.env_id} has no reward threshold of its own; give --solve-threshold")
     return args
 
 
-def run_one(script: str, seed: int, out: Path, extra: list, env_id: str) -> tuple:
-    folder = out / Path(script).stem / f"seed{seed}"
-    folder.mkdir(parents=True, exist_ok=False)
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    cmd = [sys.executable, str(REPO / script), "--seed", str(seed), "--env-id", env_id, "--no-save-model", *extra]
+def args_fields(script: Path) -> dict:
+    """The fields of the script's `Args` dataclass and their types, read from its source (nothing is imported)."""
+    for node in ast.parse(script.read_text()).body:
+        if isinstance(node, ast.ClassDef) and node.name == "Args":
+            return {
+                field.target.id: ast.unparse(field.annotation)
+                for field in node.body
+                if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
+            }
+    fail(f"{script.name} has no `Args` dataclass")
+
+
+def check_value(name: str, kind: str, value: str):
+    """Refuse a value the flag's type cannot take, as tyro would, before anything runs."""
+    try:
+        if kind == "int":
+            int(value)
+        elif kind == "float":
+            float(value)
+        elif kind == "bool" and value.lower() not in ("true", "false"):
+            raise ValueError
+    except ValueError:
+        fail(f"--sweep {name}: {value!r} is not a{'n' if kind == 'int' else ''} {kind}")
+
+
+def sweep_grid(sweeps: list, fields: dict) -> list:
+    """Every combination of the swept values, each a tuple of (name, value); [()] without sweeps."""
+    axes = []
+    for sweep in sweeps:
+        name, _, values = sweep.partition("=")
+        name = name.strip().lstrip("-").replace("-", "_")
+        values = [value.strip() for value in values.split(",")]
+        if not name or not all(values):
+            fail(f"--sweep {sweep!r}: expected NAME=V1,V2,... with no empty value")
+        if name in OWN_FLAGS:
+            fail(f"--sweep {name}: this runner sets it; use {OWN_FLAGS[name]}")
+        if name in (axis_name for axis_name, _ in axes):
+            fail(f"--sweep {name} is given twice; put all its values in one --sweep")
+        for script, script_fields in fields.items():
+            if name not in script_fields:
+                fail(f"--sweep {name}: {script} has no such argument")
+            kind = script_fields[name]
+            if kind not in ("int", "float", "bool", "str"):
+                fail(f"--sweep {name}: its type in {script} is {kind}; only int, float, bool and str can be swept")
+            for value in values:
+                check_value(name, kind, value)
+        axes.append((name, values))
+    return [tuple(zip([name for name, _ in axes], values)) for values in itertools.product(*[v for _, v in axes])]
+
+
+def combo_flags(combo: tuple, fields: dict) -> list:
+    """The script's command-line flags for one combination."""
+    flags = []
+    for name, value in combo:
+        flag = name.replace("_", "-")
+        if fields[name] == "bool":
+            flags.append(f"--{flag}" if value.lower() == "true" else f"--no-{flag}")
+        else:
+            flags += [f"--{flag}", value]
+    return flags
+
+
+def combo_label(script: str, combo: tuple) -> str:
+    return " ".join([script] + [f"{name}={value}" for name, value in combo])
+
+
+def run_folder(out: Path, script: str, combo: tuple, seed: int) -> Path:
+    """<out>/<script>/[<name>=<value>,...]/seed<k>: the folder says which combination it holds."""
+    folder = out / Path(script).stem
+    if combo:
+        folder = folder / ",".join(f"{name}={value}".replace("/", "-") for name, value in combo)
+    return folder / f"seed{seed}"
+
+
+def is_finished(folder: Path) -> bool:
+    return any(folder.glob("runs/*/summary.json"))
+
+
+def script_args(script: str, seed: int, combo: tuple, args, extra: list) -> list:
+    """A run's arguments after the script's name."""
+    fields = args.fields[script]
+    flags = ["--seed", str(seed), "--env-id", args.env_id, "--no-save-model"]
+    if "torch_threads" in fields:
+        flags += ["--torch-threads", str(args.num_cpus)]
+    return flags + combo_flags(combo, fields) + extra
+
+
+def run_local(script: str, flags: list, folder: Path, num_cpus: int) -> int:
+    """One run as a subprocess on this machine, in its own folder."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(num_cpus), MKL_NUM_THREADS=str(num_cpus))
     with open(folder / "stdout.txt", "w") as log:
-        code = subprocess.call(cmd, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return script, seed, code
+        code = subprocess.call([sys.executable, str(REPO / script), *flags], cwd=folder, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    task = {"exit_code": code, "host": socket.gethostname(), "cwd": str(folder)}
+    (folder / "task.json").write_text(json.dumps(task, indent=2))
+    return code
+
+
+def ray_task(script: str, flags: list, num_cpus: int) -> dict:
+    """On a Ray worker: one run in a fresh folder of that node; its files and exit code go back to the driver."""
+    import ray
+
+    script_path = os.path.join(os.getcwd(), script)  # the task starts in this node's copy of the scripts
+    folder = Path(tempfile.mkdtemp(prefix="benchmark-run-"))
+    env = dict(os.environ, OMP_NUM_THREADS=str(num_cpus), MKL_NUM_THREADS=str(num_cpus))
+    try:
+        with open(folder / "stdout.txt", "w") as log:
+            code = subprocess.call([sys.executable, script_path, *flags], cwd=folder, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        files = {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    node_id = ray.get_runtime_context().get_node_id()
+    return {"files": files, "task": {"exit_code": code, "host": socket.gethostname(), "node_id": node_id,
+                                     "cwd": os.getcwd()}}
+
+
+def check_answers(address: str):
+    """A cluster address that does not answer is one line, not a minute of Ray retrying."""
+    if address == "auto":
+        return
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except (OSError, ValueError):
+        fail(f"no Ray cluster answers at {address}")
+
+
+def run_on_ray(todo: list, args, report) -> str:
+    """Each run a Ray task; Ray starts (or joins the cluster) once for all of them. Returns where they ran."""
+    import ray
+
+    stage = Path(tempfile.mkdtemp(prefix="benchmark-scripts-"))
+    for script in args.scripts:
+        (stage / script).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / script, stage / script)
+    options = dict(runtime_env={"working_dir": str(stage)}, logging_level="ERROR", log_to_driver=False)
+    try:
+        if args.ray_address:
+            ray.init(address=args.ray_address, **options)
+        else:
+            ray.init(include_dashboard=False, **options)
+    except (ConnectionError, RuntimeError) as e:
+        shutil.rmtree(stage)
+        fail(f"cannot join the Ray cluster at {args.ray_address}: {str(e).splitlines()[0]}")
+    try:
+        if __name__ != "__main__":  # imported (as by the tests): send ray_task's code, not a module name
+            ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+        nodes = [node for node in ray.nodes() if node["Alive"]]
+        where = (f"a Ray cluster of {len(nodes)} nodes and {ray.cluster_resources().get('CPU', 0):g} CPUs, "
+                 f"{args.num_cpus} per run")
+        print(f"Ray: {where}", flush=True)
+        task = ray.remote(num_cpus=args.num_cpus)(ray_task)
+        pending = {task.remote(script, flags, args.num_cpus): (script, combo, seed, folder)
+                   for script, combo, seed, folder, flags in todo}
+        while pending:
+            [ref], _ = ray.wait(list(pending), num_returns=1)
+            script, combo, seed, folder = pending.pop(ref)
+            try:
+                result = ray.get(ref)
+            except Exception as e:  # a task lost with its node, a worker that died, ...
+                message = f"the Ray task failed: {type(e).__name__}: {e}"
+                result = {"files": {"stdout.txt": message.encode()}, "task": {"exit_code": None, "error": message}}
+            for name, data in result["files"].items():
+                (folder / name).parent.mkdir(parents=True, exist_ok=True)
+                (folder / name).write_bytes(data)
+            (folder / "task.json").write_text(json.dumps(result["task"], indent=2))
+            report(script, combo, seed, result["task"]["exit_code"])
+    finally:
+        ray.shutdown()
+        shutil.rmtree(stage, ignore_errors=True)
+    return where
+
+
+def prepare(jobs: list, out: Path) -> list:
+    """The runs with no finished run in `out`; an unfinished one's folder is moved aside, not deleted."""
+    todo = []
+    for script, combo, seed in jobs:
+        folder = run_folder(out, script, combo, seed)
+        if is_finished(folder):
+            continue
+        if folder.exists():
+            attempt = 1
+            while folder.with_name(f"{folder.name}.unfinished{attempt}").exists():
+                attempt += 1
+            folder.rename(folder.with_name(f"{folder.name}.unfinished{attempt}"))
+        folder.mkdir(parents=True)
+        todo.append((script, combo, seed, folder))
+    return todo
 
 
 def read_run(folder: Path, threshold: float, window: int) -> dict:
-    run_dirs = sorted((folder / "runs").glob("*"))
-    if not run_dirs:
+    """The run's curve and figures from its events; {"failed": ...} for a run that did not finish."""
+    if not folder.exists():
         return {}
-    acc = EventAccumulator(str(run_dirs[-1]), size_guidance={"scalars": 0, "tensors": 0})
+    if not is_finished(folder):
+        task = json.loads((folder / "task.json").read_text()) if (folder / "task.json").exists() else {}
+        log = folder / "stdout.txt"
+        tail = log.read_text(errors="replace").strip().splitlines()[-5:] if log.exists() else []
+        code = task.get("exit_code")
+        return {"failed": "no exit code (did not end)" if code is None else f"exit {code}", "tail": tail}
+    run_dir = sorted(path.parent for path in folder.glob("runs/*/summary.json"))[-1]
+    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0, "tensors": 0})
     acc.Reload()
     tags = acc.Tags()
     start = acc.Tensors("hyperparameters/text_summary")[0].wall_time
@@ -119,10 +352,11 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores"
 
 
-def summarize(args, out: Path, runs: dict) -> str:
+def summarize(args, runs: dict, where: str, wall: float) -> str:
     lines = [
-        f"Env: {args.env_id}. Machine: {machine()}; {args.workers} runs at a time, one torch thread each.",
-        f"Seeds: {' '.join(map(str, args.seeds))}; extra arguments: `{args.extra or 'none'}`.",
+        f"Env: {args.env_id}. Ran on {where}; one torch thread per CPU of a run.",
+        f"Seeds: {' '.join(map(str, args.seeds))}; extra arguments: `{args.extra or 'none'}`."
+        + (f" Wall time of the runs: {wall:,.0f} s." if wall else ""),
         f"Solved: mean of the last {args.window} training episodes >= {args.solve_threshold:g}; "
         "steps and seconds are medians (min-max) over the seeds that solved.",
         "",
@@ -130,15 +364,17 @@ def summarize(args, out: Path, runs: dict) -> str:
         "| final eval (mean of seeds' means) | eval mean >= threshold | steps/s |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for script in args.scripts:
-        seed_runs = [runs[(script, seed)] for seed in args.seeds if runs.get((script, seed))]
+    for script, combo in itertools.product(args.scripts, args.combos):
+        seed_runs = [runs[(script, combo, seed)] for seed in args.seeds]
+        failed = sum("failed" in r for r in seed_runs)
+        seed_runs = [r for r in seed_runs if "steps" in r]
         solved = [r for r in seed_runs if r["solved_step"] is not None]
         evals = [r["eval"] for r in seed_runs if "eval" in r]
         eval_stds = [r["eval_std"] for r in seed_runs if "eval_std" in r]
         eval_text = f"{np.mean(evals):.1f} +- {np.mean(eval_stds):.1f}" if evals else "-"
         good = sum(e >= args.solve_threshold for e in evals)
         lines.append(
-            f"| {script} | {len(solved)}/{len(args.seeds)} "
+            f"| {combo_label(script, combo)} | {len(solved)}/{len(args.seeds)}{f' ({failed} failed)' * bool(failed)} "
             f"| {spread([r['solved_step'] for r in solved])} "
             f"| {spread([r['solved_seconds'] for r in solved], '{:.1f}')} "
             f"| {spread([r['last'] for r in seed_runs], '{:.1f}')} "
@@ -146,14 +382,24 @@ def summarize(args, out: Path, runs: dict) -> str:
             f"| {spread([r['sps'] for r in seed_runs if 'sps' in r])} |"
         )
     lines += ["", f"Per seed (steps to solve / mean of the last {args.window} episodes / eval mean):", ""]
-    for script in args.scripts:
+    failures = []
+    for script, combo in itertools.product(args.scripts, args.combos):
         cells = []
         for seed in args.seeds:
-            r = runs.get((script, seed)) or {}
-            solved = f"{r['solved_step']:,}" if r.get("solved_step") else "not solved"
-            last, final_eval = r.get("last", float("nan")), r.get("eval", float("nan"))
-            cells.append(f"seed {seed}: {solved} / {last:.1f} / {final_eval:.1f}")
-        lines.append(f"- {script}: " + "; ".join(cells))
+            r = runs[(script, combo, seed)]
+            if "failed" in r:
+                cells.append(f"seed {seed}: FAILED ({r['failed']})")
+                failures.append((f"{combo_label(script, combo)}, seed {seed}, {r['failed']}", r["tail"]))
+            elif not r:
+                cells.append(f"seed {seed}: not run")
+            else:
+                solved = f"{r['solved_step']:,}" if r.get("solved_step") else "not solved"
+                cells.append(f"seed {seed}: {solved} / {r['last']:.1f} / {r.get('eval', float('nan')):.1f}")
+        lines.append(f"- {combo_label(script, combo)}: " + "; ".join(cells))
+    if failures:
+        lines += ["", "Failed runs (the end of their console output):"]
+        for title, tail in failures:
+            lines += ["", f"- {title}:", "", "  ```", *[f"  {line}" for line in tail], "  ```"]
     return "\n".join(lines) + "\n"
 
 
@@ -163,52 +409,71 @@ def plot(args, out: Path, runs: dict):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for script in args.scripts:
-        curves = [runs[(script, s)] for s in args.seeds if runs.get((script, s))]
-        if not curves:
-            continue
-        end = min(c["steps"][-1] for c in curves)
-        grid = np.linspace(0, end, 200)
-        # smooth each seed over its last 10 episodes, then put all seeds on one step grid
-        smoothed = [
-            np.interp(grid, c["steps"], np.convolve(c["returns"], np.ones(10) / 10, mode="full")[: len(c["returns"])])
-            for c in curves
-        ]
-        smoothed = np.array(smoothed)
-        line = ax.plot(grid, np.median(smoothed, axis=0), label=f"{Path(script).stem} ({len(curves)} seeds)")
-        ax.fill_between(grid, smoothed.min(axis=0), smoothed.max(axis=0), alpha=0.2, color=line[0].get_color())
-    ax.axhline(args.solve_threshold, color="grey", linestyle=":", linewidth=1)
-    ax.set_xlabel("env steps (summed over envs)")
-    ax.set_ylabel("episodic return (mean of 10 episodes)")
-    ax.set_title("median and min-max over seeds")
-    ax.legend()
+    # a sweep gets a panel per script, its values in colours; otherwise the scripts share one panel
+    panels = [[script] for script in args.scripts] if args.sweep else [args.scripts]
+    fig, axes = plt.subplots(1, len(panels), figsize=(8 * len(panels), 5), squeeze=False)
+    for ax, scripts in zip(axes[0], panels):
+        for script, combo in itertools.product(scripts, args.combos):
+            curves = [runs[(script, combo, s)] for s in args.seeds if "steps" in runs[(script, combo, s)]]
+            curves = [c for c in curves if len(c["steps"])]
+            if not curves:
+                continue
+            end = min(c["steps"][-1] for c in curves)
+            grid = np.linspace(0, end, 200)
+            # smooth each seed over its last 10 episodes, then put all seeds on one step grid
+            smoothed = np.array([
+                np.interp(grid, c["steps"], np.convolve(c["returns"], np.ones(10) / 10)[: len(c["returns"])])
+                for c in curves
+            ])
+            label = f"{combo_label(Path(script).stem, combo)} ({len(curves)} seeds)"
+            line = ax.plot(grid, np.median(smoothed, axis=0), label=label)
+            ax.fill_between(grid, smoothed.min(axis=0), smoothed.max(axis=0), alpha=0.15, color=line[0].get_color())
+        ax.axhline(args.solve_threshold, color="grey", linestyle=":", linewidth=1)
+        ax.set_xlabel("env steps (summed over envs)")
+        ax.set_ylabel("episodic return (mean of 10 episodes)")
+        ax.set_title("median and min-max over seeds")
+        ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(out / "curves.png", dpi=100)
+    plt.close(fig)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     out = Path(args.out) if args.out else REPO / "benchmark" / "out" / time.strftime("%Y%m%d-%H%M%S")
     extra = args.extra.split()
+    jobs = [(script, combo, seed) for script in args.scripts for combo in args.combos for seed in args.seeds]
+    where, wall = f"{machine()}, {args.workers} runs at a time", 0.0
     if not args.summarize_only:
         out.mkdir(parents=True, exist_ok=True)
-        jobs = [(script, seed) for script in args.scripts for seed in args.seeds]
-        print(f"{len(jobs)} runs, {args.workers} at a time, into {out}", flush=True)
-        with ThreadPoolExecutor(args.workers) as pool:
-            futures = [pool.submit(run_one, script, seed, out, extra, args.env_id) for script, seed in jobs]
-            for future in futures:
-                script, seed, code = future.result()
-                print(f"{script} seed {seed}: {'done' if code == 0 else f'FAILED (exit {code})'}", flush=True)
-    runs = {}
-    for script in args.scripts:
-        for seed in args.seeds:
-            runs[(script, seed)] = read_run(out / Path(script).stem / f"seed{seed}", args.solve_threshold, args.window)
-    table = summarize(args, out, runs)
+        todo = prepare(jobs, out)
+        print(f"{len(jobs)} runs into {out}: {len(jobs) - len(todo)} finished there already, {len(todo)} to run",
+              flush=True)
+
+        def report(script, combo, seed, code):
+            outcome = "done" if code == 0 else f"FAILED ({'lost' if code is None else f'exit {code}'})"
+            print(f"{combo_label(script, combo)} seed {seed}: {outcome}", flush=True)
+
+        todo = [(script, combo, seed, folder, script_args(script, seed, combo, args, extra))
+                for script, combo, seed, folder in todo]
+        start = time.time()
+        if args.cluster == "ray":
+            where = run_on_ray(todo, args, report)
+        else:
+            with ThreadPoolExecutor(args.workers) as pool:
+                futures = {pool.submit(run_local, script, flags, folder, args.num_cpus): (script, combo, seed)
+                           for script, combo, seed, folder, flags in todo}
+                for future in futures:
+                    report(*futures[future], future.result())
+        wall = time.time() - start
+        print(f"runs took {wall:,.0f} s", flush=True)
+    runs = {job: read_run(run_folder(out, *job), args.solve_threshold, args.window) for job in jobs}
+    table = summarize(args, runs, where, wall)
     (out / "results.md").write_text(table)
     plot(args, out, runs)
     print(table)
     print(f"wrote {out / 'results.md'} and {out / 'curves.png'}")
+    return runs
 
 
 if __name__ == "__main__":

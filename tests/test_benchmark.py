@@ -1,0 +1,127 @@
+"""benchmark/run.py: sweeps, refusals, reruns that run only what is missing, and Ray on a 2-node cluster."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import benchmark.run as bench
+from tests.conftest import REPO
+
+TINY = "--total-timesteps 4000 --eval-episodes 1"  # 4 envs for REINFORCE: 16 would need 8,000 steps a batch
+
+
+def refusal(capsys, *argv: str) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        bench.parse_args(list(argv))
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "sweep,mentions",
+    [
+        ("ent-coeff=0,0.1", "reinforce_rtg_cartpole.py has no such argument"),
+        ("num-envs=4,0.5", "'0.5' is not an int"),
+        ("ent_coef=0,high", "'high' is not a float"),
+        ("anneal-lr=true,maybe", "'maybe' is not a bool"),
+        ("seed=1,2", "use --seeds"),
+        ("ent-coef", "expected NAME=V1,V2"),
+        ("ent-coef=0,,1", "expected NAME=V1,V2"),
+    ],
+)
+def test_sweep_refusals(capsys, tmp_path, sweep, mentions):
+    out = tmp_path / "out"
+    line = refusal(capsys, "--scripts", "reinforce_rtg_cartpole.py", "--sweep", sweep, "--out", str(out))
+    assert mentions in line
+    assert not out.exists()
+
+
+def test_sweep_grid_flags_and_folders(tmp_path):
+    args = bench.parse_args(["--scripts", "a2c_cartpole.py", "--sweep", "ent-coef=0,0.01",
+                             "--sweep", "anneal_lr=false,true"])
+    assert args.combos == [
+        (("ent_coef", "0"), ("anneal_lr", "false")), (("ent_coef", "0"), ("anneal_lr", "true")),
+        (("ent_coef", "0.01"), ("anneal_lr", "false")), (("ent_coef", "0.01"), ("anneal_lr", "true")),
+    ]
+    combo = args.combos[2]
+    assert bench.script_args("a2c_cartpole.py", 3, combo, args, ["--num-envs", "4"]) == [
+        "--seed", "3", "--env-id", "CartPole-v1", "--no-save-model", "--torch-threads", "1",
+        "--ent-coef", "0.01", "--no-anneal-lr", "--num-envs", "4"]
+    assert bench.combo_label("a2c_cartpole.py", combo) == "a2c_cartpole.py ent_coef=0.01 anneal_lr=false"
+    assert bench.run_folder(tmp_path, "a2c_cartpole.py", combo, 3) == (
+        tmp_path / "a2c_cartpole" / "ent_coef=0.01,anneal_lr=false" / "seed3")
+
+
+def test_an_address_that_does_not_answer_is_one_line(capsys, tmp_path):
+    out = tmp_path / "out"
+    line = refusal(capsys, "--scripts", "reinforce_cartpole.py", "--cluster", "ray", "--ray-address", "127.0.0.1:1",
+                   "--out", str(out))
+    assert "no Ray cluster answers at 127.0.0.1:1" in line
+    assert not out.exists()
+
+
+def test_a_rerun_runs_only_what_has_not_finished(tmp_path):
+    out = tmp_path / "out"
+
+    def bench_command(*seeds: str) -> str:
+        # as a user runs it; afterwards, say whether anything imported Ray
+        code = ("import runpy, sys; sys.argv = sys.argv[1:]; "
+                "runpy.run_path(sys.argv[0], run_name='__main__'); print('ray imported:', 'ray' in sys.modules)")
+        argv = [str(REPO / "benchmark" / "run.py"), "--scripts", "reinforce_cartpole.py", "--seeds", *seeds,
+                "--extra", TINY + " --num-envs 4", "--out", str(out)]
+        result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    first = bench_command("1")
+    assert "1 runs into" in first and "0 finished there already, 1 to run" in first
+    assert "reinforce_cartpole.py seed 1: done" in first and "ray imported: False" in first
+    seed1 = out / "reinforce_cartpole" / "seed1"
+    events_before = {path: path.stat().st_mtime_ns for path in seed1.rglob("*")}
+    # seed 3 as an interrupted run leaves it: a folder with some output and no summary.json
+    (out / "reinforce_cartpole" / "seed3").mkdir()
+    (out / "reinforce_cartpole" / "seed3" / "stdout.txt").write_text("step 2,000/4,000\n")
+
+    second = bench_command("1", "2", "3")
+    assert "3 runs into" in second and "1 finished there already, 2 to run" in second
+    assert {path: path.stat().st_mtime_ns for path in seed1.rglob("*")} == events_before
+    kept = out / "reinforce_cartpole" / "seed3.unfinished1" / "stdout.txt"
+    assert kept.read_text() == "step 2,000/4,000\n"
+    for seed in (2, 3):
+        assert bench.is_finished(out / "reinforce_cartpole" / f"seed{seed}")
+    table = (out / "results.md").read_text()
+    assert "| reinforce_cartpole.py | 0/3 |" in table and "not run" not in table and "FAILED" not in table
+
+
+def test_sweep_on_a_two_node_ray_cluster(tmp_path, monkeypatch):
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    cluster.add_node(num_cpus=1)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    try:
+        # num_envs 0 is an int, so it passes the sweep's checks, and the script refuses it: a failed run
+        runs = bench.main(["--scripts", "reinforce_cartpole.py", "--seeds", "1", "2", "--sweep", "num-envs=4,0",
+                           "--extra", TINY, "--out", str(out), "--cluster", "ray", "--ray-address", cluster.address])
+    finally:
+        cluster.shutdown()
+    tasks = [json.loads(path.read_text()) for path in out.glob("reinforce_cartpole/*/seed*/task.json")]
+    assert len(tasks) == 4
+    assert len({task["node_id"] for task in tasks}) == 2  # both nodes ran runs
+    assert all(task["cwd"] not in (str(tmp_path), os.getcwd()) for task in tasks)  # in the copy Ray made
+    for seed in (1, 2):
+        good = runs[("reinforce_cartpole.py", (("num_envs", "4"),), seed)]
+        assert good["steps"][-1] >= 4000 and "eval" in good  # read back from the event files that came back
+        assert runs[("reinforce_cartpole.py", (("num_envs", "0"),), seed)]["failed"] == "exit 2"
+    table = (out / "results.md").read_text()
+    assert "| reinforce_cartpole.py num_envs=4 | 0/2 |" in table
+    assert "| reinforce_cartpole.py num_envs=0 | 0/2 (2 failed) |" in table
+    assert "error: --num-envs must be at least 1, got 0" in table  # the failed runs' console tails
+    assert "a Ray cluster of 2 nodes and 2 CPUs" in table
+    assert (out / "curves.png").stat().st_size > 10_000
