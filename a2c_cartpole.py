@@ -66,8 +66,8 @@ class Args:
     """steps per env in each rollout (the n of the n-step return)"""
     gamma: float = 0.99
     """discount factor"""
-    ent_coef: float = 0.0
-    """entropy bonus coefficient"""
+    ent_coef: float = 0.01
+    """entropy bonus coefficient (without one, a policy can turn deterministic before it has learned)"""
     vf_coef: float = 0.5
     """value loss coefficient: scales the critic's gradient before clipping (Adam undoes a constant scale)"""
     max_grad_norm: float = 0.5
