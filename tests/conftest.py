@@ -1,4 +1,6 @@
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import re
@@ -11,6 +13,7 @@ import ale_py
 import gymnasium as gym
 import pytest
 import torch
+import tyro
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,6 +38,23 @@ def run_script(name: str, *args: str, cwd: Path, timeout: float = 120) -> subpro
         text=True,
         timeout=timeout,
     )
+
+
+def run_in_process(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """What `python <name> <args>` does (tyro's parse, then main), in this process: no second of
+    interpreter and torch start-up per call. A traceback is not caught: it fails the test."""
+    module = load_script(name)
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            module.main(tyro.cli(module.Args, args=list(args)))
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess([name, *args], code, out.getvalue(), err.getvalue())
 
 
 def read_scalars(run_dir: Path) -> dict:

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import REPO, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_script
+from tests.conftest import (
+    REPO, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process, run_script,
+)
 from tests.fake_envs import ScriptedGames
 from tests.test_a2c_runs import TAGS
 from tests.test_a2c_wiring import COEFS, capture, expected_output_gradients, record_gradient, recording_step
@@ -322,7 +324,7 @@ def test_resume_rejects_another_experiment_and_a_budget_already_spent(script, tm
         (same[:-1] + [str(other), "--total-timesteps", "200"], "not a checkpoint"),
     ]
     for args, mentions in cases:
-        assert_rejected(run_script(script, *args, cwd=cwd), mentions, cwd)
+        assert_rejected(run_in_process(script, *args, cwd=cwd), mentions, cwd)
 
 
 BAD_INPUT = [
@@ -352,4 +354,10 @@ BAD_INPUT = [
     + [("a2c_atari_overlap.py", *BAD_INPUT[i]) for i in (0, 1, 2, 5, 14, 15)],
 )
 def test_bad_input(script, args, mentions, tmp_path):
-    assert_rejected(run_script(script, *args, cwd=tmp_path), mentions, tmp_path)
+    assert_rejected(run_in_process(script, *args, cwd=tmp_path), mentions, tmp_path)
+
+
+@pytest.mark.parametrize("script", ["a2c_atari.py", "a2c_atari_overlap.py"])
+def test_bad_input_from_the_command_line(script, tmp_path):
+    # the cases above run in this process; one goes the whole way, as a user meets it
+    assert_rejected(run_script(script, "--num-envs", "0", cwd=tmp_path), "--num-envs", tmp_path)

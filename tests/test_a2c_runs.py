@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from tests.conftest import (
-    COMMON_BAD_INPUT, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_script,
+    COMMON_BAD_INPUT, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process,
+    run_script,
 )
 
 SCRIPTS = ["a2c_cartpole.py", "a2c_shared_gae.py"]
@@ -95,11 +96,17 @@ BAD_INPUT = COMMON_BAD_INPUT + [
 @pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("bad_args,mentions", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
 def test_bad_input_one_line_exit_2_nothing_written(script, bad_args, mentions, tmp_path):
-    assert_rejected(run_script(script, *bad_args, cwd=tmp_path), mentions, tmp_path)
+    assert_rejected(run_in_process(script, *bad_args, cwd=tmp_path), mentions, tmp_path)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_bad_input_from_the_command_line(script, tmp_path):
+    # the cases above run in this process; one goes the whole way, as a user meets it
+    assert_rejected(run_script(script, "--num-envs", "0", cwd=tmp_path), "--num-envs", tmp_path)
 
 
 def test_bad_gae_lambda(tmp_path):
-    assert_rejected(run_script("a2c_shared_gae.py", "--gae-lambda", "1.5", cwd=tmp_path), "--gae-lambda", tmp_path)
+    assert_rejected(run_in_process("a2c_shared_gae.py", "--gae-lambda", "1.5", cwd=tmp_path), "--gae-lambda", tmp_path)
 
 
 @pytest.mark.parametrize(
