@@ -67,10 +67,10 @@ def parse_args(argv=None):
     parser.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
                         help="values of one of the scripts' flags to run (repeat it for a grid)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="runs at once on this machine (default: cores / --num-cpus)")
+                        help="runs at once on this machine (default: cores / --num-cpus; Ray schedules its own)")
     parser.add_argument("--num-cpus", type=int, default=1, help="CPUs of a run: its torch threads and Ray's num_cpus")
     parser.add_argument("--cluster", choices=["ray"], default=None, help="run each run as a Ray task")
-    parser.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"),
+    parser.add_argument("--ray-address", default=None,
                         help="the Ray cluster to join (default: RAY_ADDRESS; without either, Ray starts here)")
     parser.add_argument("--out", default=None, help="output folder (default: benchmark/out/<time>)")
     parser.add_argument("--env-id", default="CartPole-v1", help="the env every script runs on (its --env-id)")
@@ -90,8 +90,12 @@ def parse_args(argv=None):
             fail(f"no script {script} in {REPO}")
     if args.summarize_only and args.out is None:
         fail("--summarize-only needs --out")
-    if args.cluster == "ray" and args.ray_address and not args.summarize_only:
-        check_answers(args.ray_address)
+    if args.ray_address and args.cluster != "ray":
+        fail("--ray-address needs --cluster ray")
+    if args.cluster == "ray":
+        args.ray_address = args.ray_address or os.environ.get("RAY_ADDRESS")
+        if args.ray_address and not args.summarize_only:
+            check_answers(args.ray_address)
     args.fields = {script: args_fields(REPO / script) for script in args.scripts}
     args.combos = sweep_grid(args.sweep, args.fields)
     if args.solve_threshold is None:

@@ -65,6 +65,11 @@ def test_an_address_that_does_not_answer_is_one_line(capsys, tmp_path):
     assert not out.exists()
 
 
+def test_a_ray_address_without_cluster_ray_is_refused(capsys):
+    line = refusal(capsys, "--scripts", "reinforce_cartpole.py", "--ray-address", "127.0.0.1:6379")
+    assert "--ray-address needs --cluster ray" in line
+
+
 def test_a_rerun_runs_only_what_has_not_finished(tmp_path):
     out = tmp_path / "out"
 
