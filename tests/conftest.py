@@ -7,9 +7,10 @@ import re
 import signal
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
-import ale_py
+import ale_py  # noqa: F401  (importing it registers the ALE envs)
 import gymnasium as gym
 import pytest
 import torch
@@ -95,7 +96,8 @@ def only_run_dir(cwd: Path) -> Path:
     return run_dirs[0]
 
 
-def assert_summary(result: subprocess.CompletedProcess, run_dir: Path, seed: int = 1):
+def assert_summary(result: subprocess.CompletedProcess, run_dir: Path, seed: int = 1,
+                   versions: tuple = ("torch", "gymnasium", "ale-py")):
     """The run said where it is written, and its summary.json holds what it printed."""
     assert f"run folder: runs/{run_dir.name} (watch it: tensorboard --logdir runs)" in result.stdout
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -106,7 +108,8 @@ def assert_summary(result: subprocess.CompletedProcess, run_dir: Path, seed: int
     step, sps = re.findall(r"step ([\d,]+)/[\d,]+ \| ([\d,]+) steps/s", result.stdout)[-1]
     assert (summary["global_step"], summary["sps"]) == (int(step.replace(",", "")), int(sps.replace(",", "")))
     assert summary["run_name"] == run_dir.name and summary["seed"] == seed and summary["train_seconds"] > 0
-    assert summary["versions"] == {"torch": torch.__version__, "gymnasium": gym.__version__, "ale-py": ale_py.__version__}
+    assert summary["versions"] == {package: metadata.version(package) for package in versions}
+    assert summary["versions"]["torch"] == torch.__version__ and summary["versions"]["gymnasium"] == gym.__version__
 
 
 @pytest.fixture

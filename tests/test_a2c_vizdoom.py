@@ -1,0 +1,150 @@
+"""a2c_vizdoom.py: a short real run that leaves the user's folder clean, the logged return against the
+game's own total reward, the end of an episode (a death, the timeout and its all-zero screen), Ctrl-C
+and --resume, enjoy.py's replay, and bad input."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+import vizdoom
+
+from tests.conftest import (
+    REPO, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process, run_script,
+)
+from tests.test_a2c_runs import TAGS
+
+vizdoom_a2c = load_script("a2c_vizdoom.py")
+enjoy = load_script("enjoy.py")
+
+
+def test_smoke_two_envs_with_video_leaves_no_game_files(tmp_path):
+    result = run_script(
+        "a2c_vizdoom.py", "--num-envs", "2", "--num-steps", "20", "--total-timesteps", "1000", "--eval-episodes", "2",
+        "--capture-video", cwd=tmp_path, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    run_dir = only_run_dir(tmp_path)
+    scalars = read_scalars(run_dir)
+    for tag in TAGS:
+        assert tag in scalars, tag
+        assert all(np.isfinite(value) for _, value in scalars[tag]), tag
+    assert len(list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))) == 2  # the two evaluation episodes
+    # the games worked in a scratch folder: no _vizdoom/ or _vizdoom.ini here
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["runs", "videos"]
+    assert_summary(result, run_dir, versions=("torch", "gymnasium", "vizdoom"))
+
+
+class TrueReward(gym.Wrapper):
+    """Appends the game's own count at each episode's end to a file: total reward, kills, death."""
+
+    path = None
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = super().step(action)
+        if terminated or truncated:
+            game = self.env.unwrapped.game
+            kills = game.get_game_variable(vizdoom.GameVariable.KILLCOUNT)
+            with open(self.path, "a") as f:
+                f.write(f"{game.get_total_reward()} {kills} {int(game.is_player_dead())}\n")
+        return obs, reward, terminated, truncated, info
+
+
+def test_logged_return_is_the_games_total_reward_kills_minus_deaths(in_tmp, monkeypatch):
+    TrueReward.path = str(in_tmp / "true.txt")
+    original = vizdoom_a2c.make_game
+
+    def recording_game(*args, **kwargs):
+        thunk = original(*args, **kwargs)
+        return lambda: TrueReward(thunk())
+
+    monkeypatch.setattr(vizdoom_a2c, "make_game", recording_game)
+    vizdoom_a2c.main(vizdoom_a2c.Args(num_envs=2, num_steps=20, total_timesteps=1_600, eval_episodes=0,
+                                      save_model=False, checkpoint_interval=0))
+    logged = sorted(value for _, value in read_scalars(only_run_dir(in_tmp))["charts/episodic_return"])
+    games = np.loadtxt(TrueReward.path, ndmin=2)
+    assert len(logged) >= 4
+    assert logged == sorted(games[:, 0].tolist())  # every logged return is one game's own total
+    # Defend the Center: +1 a kill, -1 on death, nothing else
+    np.testing.assert_array_equal(games[:, 0], games[:, 1] - games[:, 2])
+    assert games[:, 1].max() >= 1 and games[:, 2].max() == 1  # the run saw kills and deaths
+
+
+def test_timeout_says_terminated_and_truncated_with_an_all_zero_screen(in_tmp):
+    # Basic times out after 300 tics (75 steps of 4); standing still never ends it sooner. This is what
+    # the script relies on: terminated at the timeout too, so it never bootstraps from that screen.
+    env = vizdoom_a2c.make_game(vizdoom_a2c.Args(env_id="VizdoomBasic-v1"), str(in_tmp))()
+    obs, _ = env.reset(seed=1)
+    steps, done = 0, False
+    while not done:
+        obs, reward, terminated, truncated, _ = env.step(0)  # no button
+        steps, done = steps + 1, terminated or truncated
+    env.close()
+    assert steps == 75 and terminated and truncated
+    assert obs.shape == (4, 84, 84) and not obs[-1].any() and obs[-2].any()  # the newest frame is all zeros
+
+
+def test_gae_does_not_bootstrap_from_the_screen_after_an_end():
+    # one env, 3 steps, gamma 0.5, lambda 1: the episode ends at step 1 (a death or the timeout); step 2 is
+    # the reset step, whose observation slot holds that last all-zero screen, V = 100 (any value)
+    rewards = torch.tensor([[1.0], [1.0], [0.0]])
+    values = torch.tensor([[2.0], [4.0], [100.0], [8.0]])
+    terminated = torch.tensor([[0.0], [1.0], [0.0]])
+    is_reset = torch.tensor([[0.0], [0.0], [1.0]])
+    advantages = vizdoom_a2c.gae_advantages(rewards, values, terminated, is_reset, 0.5, 1.0)
+    # A_1 = r_1 - V_1 = 1 - 4 = -3 (nothing of the 100); A_0 = r_0 + 0.5 V_1 - V_0 + 0.5 A_1 = 1 + 2 - 2 - 1.5
+    # = -0.5; the reset step carries nothing: A_2 = 0
+    torch.testing.assert_close(advantages, torch.tensor([[-0.5], [-3.0], [0.0]]))
+
+
+def test_ctrl_c_stops_with_a_checkpoint_and_resume_goes_on(tmp_path):
+    command = [sys.executable, str(REPO / "a2c_vizdoom.py"), "--num-envs", "2", "--num-steps", "20"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    process = subprocess.Popen(command + ["--total-timesteps", "1000000"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob("runs/*/events.*")) and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # into the training loop
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: to the game processes too
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    run_dir = only_run_dir(tmp_path)
+    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    assert 0 < checkpoint["global_step"] < 1_000_000
+    resume = stdout.strip().splitlines()[-1].split("--resume ")[1]
+    budget = str(40 * (checkpoint["update"] + 2))
+    result = run_script(*command[1:], "--total-timesteps", budget, "--eval-episodes", "1", "--resume", resume,
+                        cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert only_run_dir(tmp_path) == run_dir
+    assert torch.load(run_dir / "checkpoint.pt", weights_only=True)["update"] == checkpoint["update"] + 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["runs"]
+
+
+def test_enjoy_replays_the_runs_own_evaluation(in_tmp):
+    summary = vizdoom_a2c.main(vizdoom_a2c.Args(num_envs=2, num_steps=20, total_timesteps=200, eval_episodes=2,
+                                                checkpoint_interval=0))
+    stats = enjoy.main(enjoy.Args(model=f"runs/{summary['run_name']}/a2c_vizdoom.pt", episodes=2))
+    for key in ("mean", "std", "min", "max"):
+        assert stats[key] == summary[f"eval_{key}"], key
+
+
+BAD_INPUT = [
+    (["--env-id", "VizdoomDeadlyCorridor-v1"], "this script takes one of VizdoomDefendCenter-v1"),
+    (["--env-id", "CartPole-v1"], "this script takes one of"),
+    (["--num-envs", "0"], "--num-envs"),
+    (["--reward-scale", "0"], "--reward-scale"),
+    (["--total-timesteps", "40"], "one batch"),
+    (["--resume", "no/such/checkpoint.pt"], "no/such/checkpoint.pt: No such file"),
+]
+
+
+@pytest.mark.parametrize("args,mentions", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+def test_bad_input(args, mentions, tmp_path):
+    assert_rejected(run_in_process("a2c_vizdoom.py", *args, cwd=tmp_path), mentions, tmp_path)
