@@ -407,6 +407,14 @@ def summarize(args, runs: dict, where: str, wall: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def running_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """The mean of each value and the up to window - 1 values before it."""
+    sums = np.concatenate([[0.0], np.cumsum(values)])
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(ends - window, 0)
+    return (sums[ends] - sums[starts]) / (ends - starts)
+
+
 def plot(args, out: Path, runs: dict):
     import matplotlib
 
@@ -424,11 +432,8 @@ def plot(args, out: Path, runs: dict):
                 continue
             end = min(c["steps"][-1] for c in curves)
             grid = np.linspace(0, end, 200)
-            # smooth each seed over its last 10 episodes, then put all seeds on one step grid
-            smoothed = np.array([
-                np.interp(grid, c["steps"], np.convolve(c["returns"], np.ones(10) / 10)[: len(c["returns"])])
-                for c in curves
-            ])
+            # smooth each seed over its last 10 episodes (fewer at the start), then put all seeds on one step grid
+            smoothed = np.array([np.interp(grid, c["steps"], running_mean(c["returns"], 10)) for c in curves])
             label = f"{combo_label(Path(script).stem, combo)} ({len(curves)} seeds)"
             line = ax.plot(grid, np.median(smoothed, axis=0), label=label)
             ax.fill_between(grid, smoothed.min(axis=0), smoothed.max(axis=0), alpha=0.15, color=line[0].get_color())

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import benchmark.run as bench
@@ -55,6 +56,11 @@ def test_sweep_grid_flags_and_folders(tmp_path):
     assert bench.combo_label("a2c_cartpole.py", combo) == "a2c_cartpole.py ent_coef=0.01 anneal_lr=false"
     assert bench.run_folder(tmp_path, "a2c_cartpole.py", combo, 3) == (
         tmp_path / "a2c_cartpole" / "ent_coef=0.01,anneal_lr=false" / "seed3")
+
+
+def test_running_mean_by_hand():
+    # window 3: 1 / 1, (1 + 2) / 2, (1 + 2 + 3) / 3, (2 + 3 + 10) / 3
+    np.testing.assert_allclose(bench.running_mean(np.array([1.0, 2.0, 3.0, 10.0]), 3), [1.0, 1.5, 2.0, 5.0])
 
 
 def test_an_address_that_does_not_answer_is_one_line(capsys, tmp_path):
