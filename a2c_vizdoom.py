@@ -63,10 +63,13 @@ class Args:
 
     # environment
     env_id: str = "VizdoomDefendCenter-v1"
-    """a ViZDoom scenario with one button at a time: VizdoomDefendCenter-v1, VizdoomBasic-v1,
+    """a ViZDoom scenario of buttons (no mouse-like deltas): VizdoomDefendCenter-v1, VizdoomBasic-v1,
     VizdoomDefendLine-v1, VizdoomHealthGathering-v1"""
     num_envs: int = 16
     """parallel envs, each game in a process of its own"""
+    max_buttons_pressed: int = 1
+    """buttons one action may press together: 1 gives one action a button (and no-op), 2 adds pairs
+    such as turn and attack (Defend the Center: 4 actions, or 7)"""
     reward_scale: float = 1.0
     """the learner's rewards are the game's times this (Defend the Center's are +1 and -1 already; Basic's
     and Health Gathering's run to about 100, so try 0.01 there)"""
@@ -118,6 +121,7 @@ def check_args(args: Args):
         (args.max_grad_norm <= 0, f"--max-grad-norm must be positive, got {args.max_grad_norm}"),
         (not 0.0 <= args.rmsprop_alpha < 1.0, f"--rmsprop-alpha must be in [0, 1), got {args.rmsprop_alpha}"),
         (args.rmsprop_eps <= 0, f"--rmsprop-eps must be positive, got {args.rmsprop_eps}"),
+        (args.max_buttons_pressed < 1, f"--max-buttons-pressed must be at least 1, got {args.max_buttons_pressed}"),
         (args.reward_scale <= 0, f"--reward-scale must be positive, got {args.reward_scale}"),
         (args.eval_episodes < 0, f"--eval-episodes must be 0 or more, got {args.eval_episodes}"),
         (args.checkpoint_interval < 0, f"--checkpoint-interval must be 0 or more, got {args.checkpoint_interval}"),
@@ -163,7 +167,8 @@ def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
             # a game writes _vizdoom/ and _vizdoom.ini into its working folder: a scratch one, not the user's
             os.chdir(scratch_dir)
         env = gym.make(
-            args.env_id, frame_skip=4, render_mode="rgb_array" if video_dir else None,
+            args.env_id, frame_skip=4, max_buttons_pressed=args.max_buttons_pressed,
+            render_mode="rgb_array" if video_dir else None,
             screen_resolution=vizdoom.ScreenResolution.RES_160X120, screen_format=vizdoom.ScreenFormat.GRAY8,
         )
         if video_dir and os.getpid() != main_process:
@@ -189,7 +194,7 @@ def vector_env(args: Args, num_envs: int, video_dir: str | None = None, autorese
 
 
 def make_envs(args: Args):
-    """The training games: one ViZDoom scenario whose actions are single buttons."""
+    """The training games: one ViZDoom scenario whose actions are buttons."""
     if args.env_id not in SCENARIOS:
         fail(f"--env-id {args.env_id!r}: this script takes one of {', '.join(SCENARIOS)}")
     return vector_env(args, args.num_envs)

@@ -140,6 +140,7 @@ BAD_INPUT = [
     (["--env-id", "CartPole-v1"], "this script takes one of"),
     (["--num-envs", "0"], "--num-envs"),
     (["--reward-scale", "0"], "--reward-scale"),
+    (["--max-buttons-pressed", "0"], "--max-buttons-pressed"),
     (["--total-timesteps", "40"], "one batch"),
     (["--resume", "no/such/checkpoint.pt"], "no/such/checkpoint.pt: No such file"),
 ]
