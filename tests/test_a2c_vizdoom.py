@@ -34,6 +34,8 @@ def test_smoke_two_envs_with_video_leaves_no_game_files(tmp_path):
     for tag in TAGS:
         assert tag in scalars, tag
         assert all(np.isfinite(value) for _, value in scalars[tag]), tag
+    saved = torch.load(run_dir / "a2c_vizdoom.pt", weights_only=False)
+    assert saved["args"]["env_id"] == "VizdoomDefendCenter-v1" and "torso.0.weight" in saved["model"]
     assert len(list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))) == 2  # the two evaluation episodes
     # the games worked in a scratch folder: no _vizdoom/ or _vizdoom.ini here
     assert sorted(path.name for path in tmp_path.iterdir()) == ["runs", "videos"]
