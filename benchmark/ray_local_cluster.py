@@ -28,6 +28,9 @@ def main():
         cluster.add_node(num_cpus=args.cpus_per_node)
     cluster.wait_for_nodes()
     print(f"{args.nodes} nodes of {args.cpus_per_node} CPUs at {cluster.address} (Ctrl-C stops them)", flush=True)
+    # Ctrl-C or a kill stops the cluster (a shell ignores SIGINT for commands it starts with &)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.default_int_handler)
     try:
         signal.pause()
     except KeyboardInterrupt:

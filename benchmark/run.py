@@ -423,8 +423,12 @@ def plot(args, out: Path, runs: dict):
 
     # a sweep gets a panel per script, its values in colours; otherwise the scripts share one panel
     panels = [[script] for script in args.scripts] if args.sweep else [args.scripts]
-    fig, axes = plt.subplots(1, len(panels), figsize=(8 * len(panels), 5), squeeze=False)
-    for ax, scripts in zip(axes[0], panels):
+    columns = min(2, len(panels))
+    rows = (len(panels) + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(8 * columns, 5 * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, scripts in zip(axes.flat, panels):
         for script, combo in itertools.product(scripts, args.combos):
             curves = [runs[(script, combo, s)] for s in args.seeds if "steps" in runs[(script, combo, s)]]
             curves = [c for c in curves if len(c["steps"])]
@@ -440,7 +444,8 @@ def plot(args, out: Path, runs: dict):
         ax.axhline(args.solve_threshold, color="grey", linestyle=":", linewidth=1)
         ax.set_xlabel("env steps (summed over envs)")
         ax.set_ylabel("episodic return (mean of 10 episodes)")
-        ax.set_title("median and min-max over seeds")
+        name = f"{Path(scripts[0]).stem}: " if len(scripts) == 1 else ""
+        ax.set_title(f"{name}median and min-max over seeds")
         ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(out / "curves.png", dpi=100)
