@@ -164,8 +164,9 @@ def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
         if os.getpid() != main_process:
             # Ctrl-C reaches the game processes too: the main one alone decides how a run stops
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            # a game writes _vizdoom/ and _vizdoom.ini into its working folder: a scratch one, not the user's
-            os.chdir(scratch_dir)
+            # a game writes _vizdoom/ and _vizdoom.ini into its working folder: a scratch one, not the user's,
+            # and one for each game (two games creating one _vizdoom/ at once can crash the second)
+            os.chdir(tempfile.mkdtemp(dir=scratch_dir))
         env = gym.make(
             args.env_id, frame_skip=4, max_buttons_pressed=args.max_buttons_pressed,
             render_mode="rgb_array" if video_dir else None,
@@ -185,7 +186,7 @@ def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
 
 
 def vector_env(args: Args, num_envs: int, video_dir: str | None = None, autoreset=gym.vector.AutoresetMode.NEXT_STEP):
-    """`num_envs` games, each in a process of its own that works in a scratch folder, removed with the env."""
+    """`num_envs` games, each in a process of its own that works in a scratch folder, all removed with the env."""
     scratch_dir = tempfile.mkdtemp(prefix="a2c_vizdoom-")
     games = [make_game(args, scratch_dir, video_dir) for _ in range(num_envs)]
     envs = gym.vector.AsyncVectorEnv(games, autoreset_mode=autoreset)
