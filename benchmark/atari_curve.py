@@ -1,4 +1,4 @@
-"""Summarize and plot a2c_atari.py runs: raw game scores against agent steps.
+"""Summarize and plot a2c_atari.py or a2c_vizdoom.py runs: episode scores against agent steps.
 
     python benchmark/atari_curve.py runs/ALE-Breakout-v5__a2c_atari__1__<time> --out docs/atari_breakout.png
 
