@@ -161,7 +161,8 @@ def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
 
     def thunk():
         # the vector env also makes one game in the main process, only to read its spaces (it never starts)
-        if os.getpid() != main_process:
+        in_game_process = os.getpid() != main_process
+        if in_game_process:
             # Ctrl-C reaches the game processes too: the main one alone decides how a run stops
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             # a game writes _vizdoom/ and _vizdoom.ini into its working folder: a scratch one, not the user's,
@@ -172,7 +173,7 @@ def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
             render_mode="rgb_array" if video_dir else None,
             screen_resolution=vizdoom.ScreenResolution.RES_160X120, screen_format=vizdoom.ScreenFormat.GRAY8,
         )
-        if video_dir and os.getpid() != main_process:
+        if video_dir and in_game_process:
             # the evaluation's episodes, not the start of the one that follows them
             env = gym.wrappers.RecordVideo(env, video_dir, episode_trigger=lambda episode: episode < args.eval_episodes)
         # the screen alone (not the ammo and health numbers), 84x84 as the Nature CNN takes it

@@ -10,7 +10,6 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-import ale_py  # noqa: F401  (importing it registers the ALE envs)
 import gymnasium as gym
 import pytest
 import torch
