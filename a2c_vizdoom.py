@@ -29,6 +29,11 @@ from collections import deque
 from dataclasses import dataclass
 from importlib import metadata
 
+# torch's idle OpenMP threads sleep instead of spinning for a while after each operation, on the cores the
+# game processes want: 8% more steps per second on 2 cores (docs/speed.md). libgomp reads this when torch
+# loads it, so it is set before `import torch`; an OMP_WAIT_POLICY or GOMP_SPINCOUNT you set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import cv2
 import gymnasium as gym
 import numpy as np

@@ -1,0 +1,99 @@
+"""Where a2c_vizdoom.py's shots go: plays a saved Defend the Center model and counts its shots.
+
+    python benchmark/vizdoom_shots.py runs/<run>/a2c_vizdoom.pt --episodes 20
+
+Plays the model as its evaluation does (sampled actions, the script's preprocessing), one game in
+this process, and reads the ammunition from the game after every step. A step in which the
+ammunition drops is a shot; the shot killed when the kill reward (+1) comes in that step or the
+next. Prints the mean return and length, how many episodes ended with no ammunition left, and the
+share of shots that killed, split by the action the agent took while the shot left the gun: the
+pistol fires about one step after the attack button is pressed, so what the agent does next
+decides where the bullet goes.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import cv2
+import gymnasium as gym
+import numpy as np
+import torch
+import vizdoom
+from torch.distributions import Categorical
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import a2c_vizdoom  # noqa: E402  (the script's network and its gymnasium envs)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", help="a model saved by a2c_vizdoom.py on VizdoomDefendCenter-v1")
+    parser.add_argument("--episodes", type=int, default=20, help="episodes to play")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the games and of the sampled actions")
+    args = parser.parse_args()
+    try:
+        saved = torch.load(args.model, map_location="cpu", weights_only=True)
+        run_args = saved["args"]
+    except OSError as e:
+        parser.error(f"{args.model}: {e.strerror}")
+    except Exception:
+        parser.error(f"{args.model}: not a model saved by a2c_vizdoom.py")
+    if run_args.get("env_id") != "VizdoomDefendCenter-v1":
+        parser.error(f"{args.model}: a model of {run_args.get('env_id')}, not of VizdoomDefendCenter-v1")
+
+    scratch = tempfile.TemporaryDirectory()  # removed at the end
+    os.chdir(scratch.name)  # the game's _vizdoom/ files go here, not into the user's folder
+    env = gym.make("VizdoomDefendCenter-v1", frame_skip=4, max_buttons_pressed=run_args["max_buttons_pressed"],
+                   screen_resolution=vizdoom.ScreenResolution.RES_160X120, screen_format=vizdoom.ScreenFormat.GRAY8)
+    agent = a2c_vizdoom.ActorCritic(int(env.action_space.n))
+    agent.load_state_dict(saved["model"])
+    buttons = [button.name for button in env.unwrapped.game.get_available_buttons()]
+    names = ["+".join(b for b, on in zip(buttons, pressed) if on) or "no-op" for pressed in env.unwrapped.button_map]
+    torch.manual_seed(args.seed)
+
+    returns, lengths, ammo_left, shots, kills = [], [], [], Counter(), Counter()
+    for episode in range(args.episodes):
+        obs, _ = env.reset(seed=args.seed + episode)
+        stack = np.zeros((4, 84, 84), np.uint8)
+        steps = []  # (action, ammunition before, ammunition after, reward) of each step but the last
+        episode_return, length = 0.0, 0
+        while True:
+            stack = np.roll(stack, -1, axis=0)
+            stack[-1] = cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)
+            ammo = obs["gamevariables"][0]
+            with torch.no_grad():
+                logits, _ = agent(torch.as_tensor(stack[None]))
+            action = int(Categorical(logits=logits).sample())
+            obs, reward, terminated, truncated, _ = env.step(action)
+            episode_return += reward
+            length += 1
+            if terminated or truncated:  # the last screen and numbers are all zeros
+                break
+            steps.append((action, ammo, obs["gamevariables"][0], reward))
+        returns.append(episode_return)
+        lengths.append(length)
+        ammo_left.append(steps[-1][2] if steps else np.nan)
+        for t, (action, before, after, reward) in enumerate(steps):
+            if after < before:
+                shots[names[action]] += 1
+                kills[names[action]] += reward > 0 or (t + 1 < len(steps) and steps[t + 1][3] > 0)
+
+    env.close()
+    scratch.cleanup()
+    print(f"{args.episodes} episodes: return {np.mean(returns):.1f} +- {np.std(returns):.1f}, "
+          f"length {np.mean(lengths):.0f} steps, no ammunition left at the end in "
+          f"{sum(a == 0 for a in ammo_left)} of {args.episodes}")
+    total = sum(shots.values())
+    print(f"{total} shots, {sum(kills.values())} killed ({sum(kills.values()) / max(total, 1):.0%})")
+    print("| action while the shot left | shots | share of shots | killed |\n|---|---|---|---|")
+    for name in names:
+        if shots[name]:
+            print(f"| {name} | {shots[name]} | {shots[name] / total:.0%} | {kills[name] / shots[name]:.0%} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Training speed of a2c_vizdoom.py beside Stable-Baselines3's A2C on Defend the Center, at the
+same settings.
+
+    pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
+    python benchmark/vizdoom_speed.py --repeats 3
+
+Runs one job at a time (nothing else should be running), each in a fresh process with torch's
+default thread count, round by round, and prints training steps per second (agent steps, 4 frames
+each): ours from the run's own `charts/SPS`, Stable-Baselines3's as `total_timesteps` over the
+seconds spent in `learn()`. Both play 16 games x 5 steps, each game in a process of its own, with
+the same preprocessing (frame skip 4, a 160x120 grayscale screen resized to 84x84 by OpenCV's area
+filter, 4 stacked frames), train the Nature CNN with RMSprop (lr 7e-4, eps 1e-5, entropy 0.01,
+value 0.5, clipping 0.5) and skip evaluation. Stable-Baselines3 runs the games in a
+SubprocVecEnv and stacks the frames in the main process (VecFrameStack).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+REPO = Path(__file__).resolve().parent.parent
+
+SB3_JOB = """
+import os, sys, tempfile, time
+import cv2, gymnasium as gym, numpy as np, vizdoom, vizdoom.gymnasium_wrapper
+from stable_baselines3 import A2C
+from stable_baselines3.common.vec_env import SubprocVecEnv, VecFrameStack
+steps, seed = map(int, sys.argv[1:3])
+
+def game():
+    os.chdir(tempfile.mkdtemp())  # each game its own _vizdoom/ folder, as in a2c_vizdoom.py
+    env = gym.make("VizdoomDefendCenter-v1", frame_skip=4, screen_resolution=vizdoom.ScreenResolution.RES_160X120,
+                   screen_format=vizdoom.ScreenFormat.GRAY8)
+    space = gym.spaces.Box(0, 255, (84, 84, 1), np.uint8)
+    resize = lambda obs: cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)[..., None]
+    return gym.wrappers.TransformObservation(env, resize, space)
+
+if __name__ == "__main__":
+    env = VecFrameStack(SubprocVecEnv([game] * 16), n_stack=4)
+    env.seed(seed)
+    # its defaults otherwise: RMSprop (alpha 0.99, eps 1e-5), lr 7e-4, gamma 0.99, clipping 0.5
+    model = A2C("CnnPolicy", env, n_steps=5, ent_coef=0.01, vf_coef=0.5, seed=seed, verbose=0, device="cpu")
+    start = time.time()
+    model.learn(total_timesteps=steps)
+    print(steps / (time.time() - start))
+    env.close()
+"""
+
+
+def ours(args, seed: int, env: dict | None = None) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        cmd = [
+            sys.executable, str(REPO / "a2c_vizdoom.py"), "--seed", str(seed), "--total-timesteps",
+            str(args.total_timesteps), "--eval-episodes", "0", "--no-save-model", "--checkpoint-interval", "0",
+        ]
+        subprocess.run(cmd, cwd=folder, check=True, capture_output=True, env=env)
+        acc = EventAccumulator(str(next(Path(folder, "runs").iterdir())), size_guidance={"scalars": 0})
+        acc.Reload()
+        return acc.Scalars("charts/SPS")[-1].value
+
+
+def sb3(args, seed: int) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        job = Path(folder, "sb3_job.py")  # a file, not -c: the game processes re-import it
+        job.write_text(SB3_JOB)
+        cmd = [sys.executable, str(job), str(args.total_timesteps), str(seed)]
+        result = subprocess.run(cmd, cwd=folder, check=True, capture_output=True, text=True)
+        return float(result.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--total-timesteps", type=int, default=40_000, help="agent steps a run")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each, seeds 1, 2, ...")
+    parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
+    parser.add_argument(
+        "--active", action="store_true",
+        help="also time a2c_vizdoom.py with OMP_WAIT_POLICY=ACTIVE (it sets PASSIVE for itself)",
+    )
+    args = parser.parse_args()
+    if args.total_timesteps < 80 or args.repeats < 1:
+        parser.error("--total-timesteps must be at least 80 (one update) and --repeats at least 1")
+
+    jobs = [("a2c_vizdoom.py", lambda seed: ours(args, seed))]
+    if args.active:
+        active = dict(os.environ, OMP_WAIT_POLICY="ACTIVE")
+        jobs.append(("a2c_vizdoom.py, OMP_WAIT_POLICY=ACTIVE", lambda seed: ours(args, seed, active)))
+    if not args.no_sb3:
+        jobs.append(("Stable-Baselines3 A2C", lambda seed: sb3(args, seed)))
+    print(f"Defend the Center, 16 games x 5 steps, {args.total_timesteps:,} agent steps a run")
+    # round by round, every implementation once a round: a machine whose speed drifts (a shared
+    # virtual machine does) then slows all of them alike instead of whichever ran last
+    sps = {name: [] for name, _ in jobs}
+    for seed in range(1, args.repeats + 1):
+        for name, job in jobs:
+            sps[name].append(job(seed))
+            print(f"round {seed}: {name} {sps[name][-1]:,.0f} steps/s", flush=True)
+    sb3_median = np.median(sps["Stable-Baselines3 A2C"]) if not args.no_sb3 else None
+    print("| implementation | steps/s, median (min-max) | median over Stable-Baselines3's |\n|---|---|---|")
+    for name, values in sps.items():
+        ratio = f"{np.median(values) / sb3_median:.2f}x" if sb3_median else "-"
+        print(f"| {name} | {np.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
