@@ -151,3 +151,20 @@ BAD_INPUT = [
 @pytest.mark.parametrize("args,mentions", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
 def test_bad_input(args, mentions, tmp_path):
     assert_rejected(run_in_process("a2c_vizdoom.py", *args, cwd=tmp_path), mentions, tmp_path)
+
+
+@pytest.mark.parametrize("given, policy, spins", [(None, "PASSIVE", "0"), ("ACTIVE", "ACTIVE", "30000000000")])
+def test_torch_threads_wait_passively_unless_the_user_sets_a_policy(given, policy, spins):
+    # libgomp prints the settings it read when torch loaded it (OMP_DISPLAY_ENV): the script's
+    # default must be in place before that, and a policy the user gives wins. Its documented spin
+    # counts: 0 when passive, 30 billion when active (300,000 when nothing is set)
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env["OMP_DISPLAY_ENV"] = "VERBOSE"
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    result = subprocess.run(
+        [sys.executable, str(REPO / "a2c_vizdoom.py"), "--help"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"OMP_WAIT_POLICY = '{policy}'" in result.stderr
+    assert f"GOMP_SPINCOUNT = '{spins}'" in result.stderr
