@@ -18,8 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from rounds import SB3, compare, logged_sps
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -44,9 +43,7 @@ def ours(script: str, args, seed: int) -> float:
             "--eval-episodes", "0", "--no-save-model",
         ]
         subprocess.run(cmd, cwd=folder, env=one_thread(), check=True, capture_output=True)
-        acc = EventAccumulator(str(next(Path(folder, "runs").iterdir())), size_guidance={"scalars": 0})
-        acc.Reload()
-        return acc.Scalars("charts/SPS")[-1].value
+        return logged_sps(folder)
 
 
 def sb3(args, seed: int) -> float:
@@ -73,20 +70,9 @@ def main():
 
     jobs = [(script, lambda seed, s=script: ours(s, args, seed)) for script in args.scripts]
     if not args.no_sb3:
-        jobs.append(("Stable-Baselines3 A2C", lambda seed: sb3(args, seed)))
+        jobs.append((SB3, lambda seed: sb3(args, seed)))
     print(f"{args.num_envs} envs x {args.num_steps} steps, {args.total_timesteps:,} steps a run, one torch thread")
-    # round by round, every implementation once a round: a machine whose speed drifts (a shared
-    # virtual machine does) then slows all of them alike instead of whichever ran last
-    sps = {name: [] for name, _ in jobs}
-    for seed in range(1, args.repeats + 1):
-        for name, job in jobs:
-            sps[name].append(job(seed))
-            print(f"round {seed}: {name} {sps[name][-1]:,.0f} steps/s", flush=True)
-    sb3_median = np.median(sps["Stable-Baselines3 A2C"]) if not args.no_sb3 else None
-    print("| implementation | steps/s, median (min-max) | median over Stable-Baselines3's |\n|---|---|---|")
-    for name, values in sps.items():
-        ratio = f"{np.median(values) / sb3_median:.2f}x" if sb3_median else "-"
-        print(f"| {name} | {np.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {ratio} |")
+    compare(jobs, args.repeats)
 
 
 if __name__ == "__main__":

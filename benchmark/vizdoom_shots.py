@@ -2,8 +2,8 @@
 
     python benchmark/vizdoom_shots.py runs/<run>/a2c_vizdoom.pt --episodes 20
 
-Plays the model as its evaluation does (sampled actions, the script's preprocessing), one game in
-this process, and reads the ammunition from the game after every step. A step in which the
+Plays the model as its evaluation does (sampled actions, the script's own game and preprocessing),
+one game in this process, and reads the ammunition from the game after every step. A step in which the
 ammunition drops is a shot; the shot killed when the kill reward (+1) comes in that step or the
 next. Prints the mean return and length, how many episodes ended with no ammunition left, and the
 share of shots that killed, split by the action the agent took while the shot left the gun: the
@@ -18,8 +18,6 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-import cv2
-import gymnasium as gym
 import numpy as np
 import torch
 import vizdoom
@@ -47,33 +45,31 @@ def main():
 
     scratch = tempfile.TemporaryDirectory()  # removed at the end
     os.chdir(scratch.name)  # the game's _vizdoom/ files go here, not into the user's folder
-    env = gym.make("VizdoomDefendCenter-v1", frame_skip=4, max_buttons_pressed=run_args["max_buttons_pressed"],
-                   screen_resolution=vizdoom.ScreenResolution.RES_160X120, screen_format=vizdoom.ScreenFormat.GRAY8)
+    # one game in this process, with the script's own preprocessing (84x84, 4 frames)
+    env = a2c_vizdoom.make_game(a2c_vizdoom.Args(**run_args), scratch.name)()
+    game = env.unwrapped.game
     agent = a2c_vizdoom.ActorCritic(int(env.action_space.n))
     agent.load_state_dict(saved["model"])
-    buttons = [button.name for button in env.unwrapped.game.get_available_buttons()]
+    buttons = [button.name for button in game.get_available_buttons()]
     names = ["+".join(b for b, on in zip(buttons, pressed) if on) or "no-op" for pressed in env.unwrapped.button_map]
     torch.manual_seed(args.seed)
 
     returns, lengths, ammo_left, shots, kills = [], [], [], Counter(), Counter()
     for episode in range(args.episodes):
         obs, _ = env.reset(seed=args.seed + episode)
-        stack = np.zeros((4, 84, 84), np.uint8)
         steps = []  # (action, ammunition before, ammunition after, reward) of each step but the last
         episode_return, length = 0.0, 0
         while True:
-            stack = np.roll(stack, -1, axis=0)
-            stack[-1] = cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)
-            ammo = obs["gamevariables"][0]
+            ammo = game.get_game_variable(vizdoom.GameVariable.AMMO2)
             with torch.no_grad():
-                logits, _ = agent(torch.as_tensor(stack[None]))
+                logits, _ = agent(torch.as_tensor(obs[None]))
             action = int(Categorical(logits=logits).sample())
             obs, reward, terminated, truncated, _ = env.step(action)
             episode_return += reward
             length += 1
-            if terminated or truncated:  # the last screen and numbers are all zeros
+            if terminated or truncated:  # the game has no state to read after the end
                 break
-            steps.append((action, ammo, obs["gamevariables"][0], reward))
+            steps.append((action, ammo, game.get_game_variable(vizdoom.GameVariable.AMMO2), reward))
         returns.append(episode_return)
         lengths.append(length)
         ammo_left.append(steps[-1][2] if steps else np.nan)

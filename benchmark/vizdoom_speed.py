@@ -21,8 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from rounds import SB3, compare, logged_sps
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -60,9 +59,7 @@ def ours(args, seed: int, env: dict | None = None) -> float:
             str(args.total_timesteps), "--eval-episodes", "0", "--no-save-model", "--checkpoint-interval", "0",
         ]
         subprocess.run(cmd, cwd=folder, check=True, capture_output=True, env=env)
-        acc = EventAccumulator(str(next(Path(folder, "runs").iterdir())), size_guidance={"scalars": 0})
-        acc.Reload()
-        return acc.Scalars("charts/SPS")[-1].value
+        return logged_sps(folder)
 
 
 def sb3(args, seed: int) -> float:
@@ -92,20 +89,9 @@ def main():
         active = dict(os.environ, OMP_WAIT_POLICY="ACTIVE")
         jobs.append(("a2c_vizdoom.py, OMP_WAIT_POLICY=ACTIVE", lambda seed: ours(args, seed, active)))
     if not args.no_sb3:
-        jobs.append(("Stable-Baselines3 A2C", lambda seed: sb3(args, seed)))
+        jobs.append((SB3, lambda seed: sb3(args, seed)))
     print(f"Defend the Center, 16 games x 5 steps, {args.total_timesteps:,} agent steps a run")
-    # round by round, every implementation once a round: a machine whose speed drifts (a shared
-    # virtual machine does) then slows all of them alike instead of whichever ran last
-    sps = {name: [] for name, _ in jobs}
-    for seed in range(1, args.repeats + 1):
-        for name, job in jobs:
-            sps[name].append(job(seed))
-            print(f"round {seed}: {name} {sps[name][-1]:,.0f} steps/s", flush=True)
-    sb3_median = np.median(sps["Stable-Baselines3 A2C"]) if not args.no_sb3 else None
-    print("| implementation | steps/s, median (min-max) | median over Stable-Baselines3's |\n|---|---|---|")
-    for name, values in sps.items():
-        ratio = f"{np.median(values) / sb3_median:.2f}x" if sb3_median else "-"
-        print(f"| {name} | {np.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {ratio} |")
+    compare(jobs, args.repeats)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,20 @@ def run_in_process(name: str, *args: str, cwd: Path) -> subprocess.CompletedProc
     return subprocess.CompletedProcess([name, *args], code, out.getvalue(), err.getvalue())
 
 
+def openmp_settings(name: str, wait_policy: str | None) -> str:
+    """What libgomp read when a script's torch loaded it (OMP_DISPLAY_ENV), with the user's
+    OMP_WAIT_POLICY set to `wait_policy` (None: unset, as is GOMP_SPINCOUNT)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env["OMP_DISPLAY_ENV"] = "VERBOSE"
+    if wait_policy:
+        env["OMP_WAIT_POLICY"] = wait_policy
+    result = subprocess.run(
+        [sys.executable, str(REPO / name), "--help"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
 def read_scalars(run_dir: Path) -> dict:
     """Every scalar tag of a run as a list of (step, value), read with TensorBoard's own reader."""
     acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})

@@ -15,7 +15,8 @@ import torch
 import vizdoom
 
 from tests.conftest import (
-    REPO, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process, run_script,
+    REPO, assert_rejected, assert_summary, load_script, only_run_dir, openmp_settings, read_scalars, run_in_process,
+    run_script,
 )
 from tests.test_a2c_runs import TAGS
 
@@ -158,13 +159,6 @@ def test_torch_threads_wait_passively_unless_the_user_sets_a_policy(given, polic
     # libgomp prints the settings it read when torch loaded it (OMP_DISPLAY_ENV): the script's
     # default must be in place before that, and a policy the user gives wins. Its documented spin
     # counts: 0 when passive, 30 billion when active (300,000 when nothing is set)
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
-    env["OMP_DISPLAY_ENV"] = "VERBOSE"
-    if given:
-        env["OMP_WAIT_POLICY"] = given
-    result = subprocess.run(
-        [sys.executable, str(REPO / "a2c_vizdoom.py"), "--help"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert f"OMP_WAIT_POLICY = '{policy}'" in result.stderr
-    assert f"GOMP_SPINCOUNT = '{spins}'" in result.stderr
+    settings = openmp_settings("a2c_vizdoom.py", given)
+    assert f"OMP_WAIT_POLICY = '{policy}'" in settings
+    assert f"GOMP_SPINCOUNT = '{spins}'" in settings

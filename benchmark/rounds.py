@@ -1,0 +1,34 @@
+"""What the speed benchmarks share: the training speed a run logged, and implementations timed
+round by round against Stable-Baselines3's with a markdown table of the medians."""
+
+from pathlib import Path
+
+import numpy as np
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+SB3 = "Stable-Baselines3 A2C"
+
+
+def logged_sps(folder: str) -> float:
+    """The last `charts/SPS` of the only run under `folder`/runs."""
+    acc = EventAccumulator(str(next(Path(folder, "runs").iterdir())), size_guidance={"scalars": 0})
+    acc.Reload()
+    return acc.Scalars("charts/SPS")[-1].value
+
+
+def compare(jobs: list, repeats: int):
+    """Runs every (name, job(seed) -> steps/s) once a round, seeds 1, 2, ..., and prints the table.
+
+    Round by round, every implementation once a round: a machine whose speed drifts (a shared
+    virtual machine does) then slows all of them alike instead of whichever ran last.
+    """
+    sps = {name: [] for name, _ in jobs}
+    for seed in range(1, repeats + 1):
+        for name, job in jobs:
+            sps[name].append(job(seed))
+            print(f"round {seed}: {name} {sps[name][-1]:,.0f} steps/s", flush=True)
+    sb3_median = np.median(sps[SB3]) if SB3 in sps else None
+    print("| implementation | steps/s, median (min-max) | median over Stable-Baselines3's |\n|---|---|---|")
+    for name, values in sps.items():
+        ratio = f"{np.median(values) / sb3_median:.2f}x" if sb3_median else "-"
+        print(f"| {name} | {np.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {ratio} |")
