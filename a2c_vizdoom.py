@@ -5,7 +5,8 @@ shared torso, RMSprop, and ViZDoom's gymnasium envs, each game in a process of i
 a 160x120 grayscale screen resized to 84x84, 4 stacked frames). Each update plays `num_steps` steps
 in `num_envs` envs, then
 
-    delta_t = r_t + gamma V(s_{t+1}) - V(s_t)          with r_t the game's reward times reward_scale
+    delta_t = r_t + gamma V(s_{t+1}) - V(s_t)          with r_t = (game's reward - shot_cost * rounds fired)
+                                                            * reward_scale
     A_t     = delta_t + gamma lambda A_{t+1}           (lambda 1, the default, gives the n-step A2C)
     loss    = -mean_t A_t log pi(a_t | s_t) + vf_coef * mean_t (A_t + V(s_t) - V_new(s_t))^2
               - ent_coef * entropy
@@ -75,6 +76,9 @@ class Args:
     max_buttons_pressed: int = 1
     """buttons one action may press together: 1 gives one action a button (and no-op), 2 adds pairs
     such as turn and attack (Defend the Center: 4 actions, or 7)"""
+    shot_cost: float = 0.2
+    """the learner's reward loses this for each round the agent fires, so a miss costs now, not when the
+    ammunition runs out (the logged return stays the game's; docs/results.md)"""
     reward_scale: float = 1.0
     """the learner's rewards are the game's times this (Defend the Center's are +1 and -1 already; Basic's
     and Health Gathering's run to about 100, so try 0.01 there)"""
@@ -127,6 +131,7 @@ def check_args(args: Args):
         (not 0.0 <= args.rmsprop_alpha < 1.0, f"--rmsprop-alpha must be in [0, 1), got {args.rmsprop_alpha}"),
         (args.rmsprop_eps <= 0, f"--rmsprop-eps must be positive, got {args.rmsprop_eps}"),
         (args.max_buttons_pressed < 1, f"--max-buttons-pressed must be at least 1, got {args.max_buttons_pressed}"),
+        (args.shot_cost < 0, f"--shot-cost must be 0 or more, got {args.shot_cost}"),
         (args.reward_scale <= 0, f"--reward-scale must be positive, got {args.reward_scale}"),
         (args.eval_episodes < 0, f"--eval-episodes must be 0 or more, got {args.eval_episodes}"),
         (args.checkpoint_interval < 0, f"--checkpoint-interval must be 0 or more, got {args.checkpoint_interval}"),
@@ -159,6 +164,23 @@ def load_checkpoint(args: Args) -> dict:
 SCENARIOS = ("VizdoomDefendCenter-v1", "VizdoomBasic-v1", "VizdoomDefendLine-v1", "VizdoomHealthGathering-v1")
 
 
+class RoundsFired(gym.Wrapper):
+    """Puts the rounds fired in each step into its info["rounds_fired"], read from the ammunition left."""
+
+    def reset(self, **kwargs):
+        obs, info = self.env.reset(**kwargs)
+        self.ammo = float(obs["gamevariables"][0])
+        return obs, info
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        ammo = float(obs["gamevariables"][0])
+        # an episode's last observation is all zeros, the ammunition too: its step counts no rounds
+        info["rounds_fired"] = 0.0 if terminated or truncated else max(self.ammo - ammo, 0.0)
+        self.ammo = ammo
+        return obs, reward, terminated, truncated, info
+
+
 def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
     """A function that makes one game with its preprocessing, for a vector env to run in a process of its own."""
 
@@ -181,6 +203,7 @@ def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
         if video_dir and in_game_process:
             # the evaluation's episodes, not the start of the one that follows them
             env = gym.wrappers.RecordVideo(env, video_dir, episode_trigger=lambda episode: episode < args.eval_episodes)
+        env = RoundsFired(env)
         # the screen alone (not the ammo and health numbers), 84x84 as the Nature CNN takes it
         screen = gym.spaces.Box(0, 255, (84, 84), np.uint8)
         env = gym.wrappers.TransformObservation(
@@ -353,8 +376,10 @@ def main(args: Args) -> dict:
             with torch.no_grad():
                 logits, _ = agent(obs[step])
             actions[step] = Categorical(logits=logits).sample()
-            next_obs, reward, terminated, truncated, _ = envs.step(actions[step].cpu().numpy())
-            rewards[step] = torch.as_tensor(reward * args.reward_scale, device=device)
+            next_obs, reward, terminated, truncated, info = envs.step(actions[step].cpu().numpy())
+            # a reset step's info has no rounds fired: the vector env gives 0 there
+            learner_reward = (reward - args.shot_cost * info.get("rounds_fired", 0.0)) * args.reward_scale
+            rewards[step] = torch.as_tensor(learner_reward, device=device)
             # at a death and at the scenario's timeout alike the game says terminated (at the timeout,
             # truncated too): no bootstrap from the last screen, which is all zeros, not a state
             terminated_buf[step] = torch.as_tensor(terminated, device=device)

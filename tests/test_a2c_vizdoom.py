@@ -78,6 +78,62 @@ def test_logged_return_is_the_games_total_reward_kills_minus_deaths(in_tmp, monk
     assert games[:, 1].max() >= 1 and games[:, 2].max() == 1  # the run saw kills and deaths
 
 
+class GameLog(gym.Wrapper):
+    """Appends each step's game reward, ammunition (read from the game itself) and end to a file."""
+
+    path = None
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = super().step(action)
+        ammo = self.env.unwrapped.game.get_game_variable(vizdoom.GameVariable.AMMO2)
+        with open(self.path, "a") as f:
+            f.write(f"{reward} {ammo} {int(terminated or truncated)}\n")
+        return obs, reward, terminated, truncated, info
+
+
+def test_rounds_fired_are_the_ammunition_spent(in_tmp):
+    env = vizdoom_a2c.make_game(vizdoom_a2c.Args(), str(in_tmp))()
+    env.reset(seed=1)
+    for _ in range(3):
+        env.step(0)  # the pistol is not ready in an episode's first steps
+    # holding attack: the pistol fires in the step after the press (its 5th tic) and then every few steps
+    fired = [env.step(1)[4]["rounds_fired"] for _ in range(12)]
+    ammo = env.unwrapped.game.get_game_variable(vizdoom.GameVariable.AMMO2)
+    idle = [env.step(0)[4]["rounds_fired"] for _ in range(6)]  # no-op: nothing more after the last shot leaves
+    env.close()
+    assert fired[0] == 0 and fired[1] == 1  # the first bullet leaves in the second step
+    assert set(fired) == {0, 1} and sum(fired) == 26 - ammo >= 3
+    assert sum(idle) <= 1
+
+
+def test_learner_reward_is_the_game_reward_less_the_shot_cost(in_tmp, monkeypatch):
+    # one game, so the learner's rewards line up with the game's steps (reset steps left out)
+    GameLog.path = str(in_tmp / "game.txt")
+    original = vizdoom_a2c.make_game
+    monkeypatch.setattr(vizdoom_a2c, "make_game", lambda *a, **k: (lambda: GameLog(original(*a, **k)())))
+    learned, resets = [], []
+
+    def recording_gae(rewards, values, terminated, is_reset, *rest):
+        learned.append(rewards.clone())
+        resets.append(is_reset.clone())
+        return original_gae(rewards, values, terminated, is_reset, *rest)
+
+    original_gae = vizdoom_a2c.gae_advantages
+    monkeypatch.setattr(vizdoom_a2c, "gae_advantages", recording_gae)
+    vizdoom_a2c.main(vizdoom_a2c.Args(num_envs=1, num_steps=20, total_timesteps=600, eval_episodes=0,
+                                      save_model=False, checkpoint_interval=0, shot_cost=0.25))
+    learned = torch.cat(learned)[torch.cat(resets) == 0].numpy().ravel()
+    game = np.loadtxt(GameLog.path, ndmin=2)
+    reward, ammo, ended = game[:, 0], game[:, 1], game[:, 2].astype(bool)
+    # rounds fired: the drop in the ammunition since the step before (26 at every start); none are
+    # counted in an episode's last step, whose observation holds no ammunition
+    before = np.concatenate([[26.0], np.where(ended[:-1], 26.0, ammo[:-1])])
+    rounds = np.where(ended, 0.0, before - ammo)
+    assert rounds.sum() >= 5 and set(rounds) <= {0.0, 1.0}
+    np.testing.assert_allclose(learned, reward - 0.25 * rounds, atol=1e-6)
+    assert set(np.round(learned, 2)) >= {0.0, -0.25}  # idle steps and missed shots at least
+
+
 def test_timeout_says_terminated_and_truncated_with_an_all_zero_screen(in_tmp):
     # Basic times out after 300 tics (75 steps of 4); standing still never ends it sooner. This is what
     # the script relies on: terminated at the timeout too, so it never bootstraps from that screen.
@@ -143,6 +199,7 @@ BAD_INPUT = [
     (["--env-id", "CartPole-v1"], "this script takes one of"),
     (["--num-envs", "0"], "--num-envs"),
     (["--reward-scale", "0"], "--reward-scale"),
+    (["--shot-cost", "-0.1"], "--shot-cost"),
     (["--max-buttons-pressed", "0"], "--max-buttons-pressed"),
     (["--total-timesteps", "40"], "one batch"),
     (["--resume", "no/such/checkpoint.pt"], "no/such/checkpoint.pt: No such file"),
