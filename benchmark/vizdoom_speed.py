@@ -1,5 +1,5 @@
-"""Training speed of a2c_vizdoom.py beside Stable-Baselines3's A2C on Defend the Center, at the
-same settings.
+"""Training speed of a2c_vizdoom.py and a2c_vizdoom_overlap.py beside Stable-Baselines3's A2C on
+Defend the Center, at the same settings.
 
     pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
     python benchmark/vizdoom_speed.py --repeats 3
@@ -52,10 +52,10 @@ if __name__ == "__main__":
 """
 
 
-def ours(args, seed: int, env: dict | None = None) -> float:
+def ours(args, seed: int, script: str = "a2c_vizdoom.py", env: dict | None = None) -> float:
     with tempfile.TemporaryDirectory() as folder:
         cmd = [
-            sys.executable, str(REPO / "a2c_vizdoom.py"), "--seed", str(seed), "--total-timesteps",
+            sys.executable, str(REPO / script), "--seed", str(seed), "--total-timesteps",
             str(args.total_timesteps), "--eval-episodes", "0", "--no-save-model", "--checkpoint-interval", "0",
         ]
         subprocess.run(cmd, cwd=folder, check=True, capture_output=True, env=env)
@@ -87,7 +87,8 @@ def main():
     jobs = [("a2c_vizdoom.py", lambda seed: ours(args, seed))]
     if args.active:
         active = dict(os.environ, OMP_WAIT_POLICY="ACTIVE")
-        jobs.append(("a2c_vizdoom.py, OMP_WAIT_POLICY=ACTIVE", lambda seed: ours(args, seed, active)))
+        jobs.append(("a2c_vizdoom.py, OMP_WAIT_POLICY=ACTIVE", lambda seed: ours(args, seed, env=active)))
+    jobs.append(("a2c_vizdoom_overlap.py", lambda seed: ours(args, seed, "a2c_vizdoom_overlap.py")))
     if not args.no_sb3:
         jobs.append((SB3, lambda seed: sb3(args, seed)))
     print(f"Defend the Center, 16 games x 5 steps, {args.total_timesteps:,} agent steps a run")

@@ -2,7 +2,7 @@
 see on games scored by hand, the loss's gradient and the life-loss cut in the advantages, the
 evaluation env's observations, checkpoints, Ctrl-C and --resume, and bad input. The tests that drive
 the training loop run on both files (the variant with its defaults: the learner thread on); the
-variant's own ideas are tested in tests/test_a2c_atari_overlap.py."""
+variant's own ideas are tested in tests/test_overlap_variants.py."""
 
 import os
 import signal

@@ -206,9 +206,10 @@ BAD_INPUT = [
 ]
 
 
+@pytest.mark.parametrize("script", ["a2c_vizdoom.py", "a2c_vizdoom_overlap.py"])
 @pytest.mark.parametrize("args,mentions", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
-def test_bad_input(args, mentions, tmp_path):
-    assert_rejected(run_in_process("a2c_vizdoom.py", *args, cwd=tmp_path), mentions, tmp_path)
+def test_bad_input(args, mentions, script, tmp_path):
+    assert_rejected(run_in_process(script, *args, cwd=tmp_path), mentions, tmp_path)
 
 
 @pytest.mark.parametrize("given, policy, spins", [(None, "PASSIVE", "0"), ("ACTIVE", "ACTIVE", "30000000000")])

@@ -1,7 +1,8 @@
-"""a2c_atari_overlap.py's own ideas: the learner thread that learns from one rollout while the next
-is played (--overlap-update), bfloat16 passes (--bf16), and passive OpenMP waiting. What it shares
-with a2c_atari.py (the loop's bookkeeping, checkpoints, bad input) is tested on both files in
-tests/test_a2c_atari.py."""
+"""The overlap variants' own ideas: the learner thread that learns from one rollout while the next
+is played (--overlap-update, in a2c_atari_overlap.py and a2c_vizdoom_overlap.py), and
+a2c_atari_overlap.py's bfloat16 passes (--bf16) and passive OpenMP waiting. What a variant shares
+with its rung (the loop's bookkeeping, checkpoints, bad input) is tested in the rung's tests
+(tests/test_a2c_atari.py runs its tests on both Atari files)."""
 
 import os
 import time
@@ -15,21 +16,40 @@ from tests.fake_envs import ScriptedGames
 from tests.test_a2c_atari import ARGS
 
 VARIANT = "a2c_atari_overlap.py"
+# each variant, its rung and the arguments of a short run of ScriptedGames (1 env, 5 steps an update)
+VARIANTS = {
+    VARIANT: ("a2c_atari.py", ARGS),
+    "a2c_vizdoom_overlap.py": ("a2c_vizdoom.py", dict(ARGS, env_id="VizdoomDefendCenter-v1")),
+}
 
 
-def test_without_its_ideas_it_is_a2c_atari(in_tmp, monkeypatch):
-    # with the learner thread and bf16 off, the variant is the rung: the same run logs the same values
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_without_its_ideas_it_is_the_rung(variant, in_tmp, monkeypatch):
+    # with the learner thread (and bf16) off, the variant is the rung: the same run logs the same values
+    rung, args = VARIANTS[variant]
     logs = []
-    for script, extra in (("a2c_atari.py", {}), (VARIANT, dict(overlap_update=False))):
+    for script, extra in ((rung, {}), (variant, dict(overlap_update=False))):
         module = load_script(script)
         monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
-        module.main(module.Args(**dict(ARGS, num_envs=2, total_timesteps=100), **extra))
+        module.main(module.Args(**dict(args, num_envs=2, total_timesteps=100), **extra))
         logs.append(read_scalars(sorted((in_tmp / "runs").iterdir())[-1]))
     rung, variant = logs
     assert rung.keys() == variant.keys() and "losses/policy_loss" in rung
     for tag in rung:
         if tag != "charts/SPS":
             assert rung[tag] == variant[tag], tag
+
+
+def test_overlap_update_short_run_in_vizdoom_leaves_no_game_files(tmp_path):
+    result = run_script(
+        "a2c_vizdoom_overlap.py", "--num-envs", "2", "--total-timesteps", "200", "--eval-episodes", "1",
+        cwd=tmp_path, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    scalars = read_scalars(only_run_dir(tmp_path))
+    for tag in ("losses/policy_loss", "losses/value_loss", "losses/entropy"):
+        assert all(np.isfinite(value) for _, value in scalars[tag]), tag
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["runs"]
 
 
 def test_bf16_and_overlap_update_short_run(tmp_path):
@@ -110,6 +130,7 @@ class Fingerprinted:
         monkeypatch.setattr(module, "ActorCritic", Recording)
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize(
     "overlap, checkpoint_interval, acted_with, saved_at",
     [
@@ -124,9 +145,9 @@ class Fingerprinted:
     ],
 )
 def test_overlap_update_acts_one_update_behind_and_learns_every_rollout(
-    overlap, checkpoint_interval, acted_with, saved_at, in_tmp, monkeypatch
+    variant, overlap, checkpoint_interval, acted_with, saved_at, in_tmp, monkeypatch
 ):
-    module = load_script(VARIANT)
+    module = load_script(variant)
     fingerprints = Fingerprinted(monkeypatch, module)
     monkeypatch.setattr(module, "make_envs", lambda args: SlowGames(args.num_envs, 0.02))
     saved = []  # what each checkpoint holds (read back: a state_dict is a view of the live weights)
@@ -141,7 +162,7 @@ def test_overlap_update_acts_one_update_behind_and_learns_every_rollout(
     threads = torch.get_num_threads()
     module.main(
         module.Args(
-            **dict(ARGS, total_timesteps=20, save_model=True),
+            **dict(VARIANTS[variant][1], total_timesteps=20, save_model=True),
             overlap_update=overlap,
             checkpoint_interval=checkpoint_interval,
         )
@@ -151,7 +172,8 @@ def test_overlap_update_acts_one_update_behind_and_learns_every_rollout(
     # 4 updates of 1 env x 5 steps: the weights each update learned with were those after 0..3 updates
     learning = fingerprints.learning
     assert len(learning) == 4 and len(fingerprints.acting) == 20
-    final = torch.load(only_run_dir(in_tmp) / "a2c_atari_overlap.pt", weights_only=False)["model"]["policy_head.weight"]
+    model_file = only_run_dir(in_tmp) / variant.replace(".py", ".pt")
+    final = torch.load(model_file, weights_only=False)["model"]["policy_head.weight"]
     after = learning + [final]  # after[k]: the weights after k updates, all different
     assert all(not torch.equal(after[i], after[j]) for i in range(5) for j in range(i))
     for rollout, updates in enumerate(acted_with):
@@ -164,14 +186,16 @@ def test_overlap_update_acts_one_update_behind_and_learns_every_rollout(
         assert all(state["step"] == checkpoint["update"] for state in checkpoint["optimizer"]["state"].values())
 
 
-def test_overlap_update_does_not_depend_on_which_thread_runs_ahead(in_tmp, monkeypatch):
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_overlap_update_does_not_depend_on_which_thread_runs_ahead(variant, in_tmp, monkeypatch):
     # the same run three times: as it comes, with a slow learner thread and with slow games. Had the
     # learner read buffers the next rollout writes into, or a learning rate set for the next update
     # (--anneal-lr), a slow learner would have learned from those.
-    module = load_script(VARIANT)
+    module = load_script(variant)
     learn = module.learn_from_rollout
     args = module.Args(
-        **dict(ARGS, num_envs=2, total_timesteps=60, save_model=True), overlap_update=True, anneal_lr=True
+        **dict(VARIANTS[variant][1], num_envs=2, total_timesteps=60, save_model=True),
+        overlap_update=True, anneal_lr=True,
     )
     step = torch.optim.RMSprop.step
     weights = []
@@ -193,6 +217,6 @@ def test_overlap_update_does_not_depend_on_which_thread_runs_ahead(in_tmp, monke
         # 6 updates of 2 envs x 5 steps; update k steps with 7e-4 (1 - k / 6)
         assert learning_rates == [7e-4 * (1.0 - k / 6) for k in range(6)]
         run_dir = sorted((in_tmp / "runs").iterdir())[-1]
-        weights.append(torch.load(run_dir / "a2c_atari_overlap.pt", weights_only=False)["model"])
+        weights.append(torch.load(run_dir / variant.replace(".py", ".pt"), weights_only=False)["model"])
     for name in weights[0]:
         assert torch.equal(weights[0][name], weights[1][name]) and torch.equal(weights[0][name], weights[2][name]), name
