@@ -13,8 +13,7 @@ shared torso, RMSprop, and ViZDoom's gymnasium envs, each game in a process of i
 a 160x120 grayscale screen resized to 84x84, 4 stacked frames). Each update plays `num_steps` steps
 in `num_envs` envs, then
 
-    delta_t = r_t + gamma V(s_{t+1}) - V(s_t)          with r_t = (game's reward - shot_cost * rounds fired)
-                                                            * reward_scale
+    delta_t = r_t + gamma V(s_{t+1}) - V(s_t)      r_t = reward_scale * (game's reward - shot_cost * rounds fired)
     A_t     = delta_t + gamma lambda A_{t+1}           (lambda 1, the default, gives the n-step A2C)
     loss    = -mean_t A_t log pi(a_t | s_t) + vf_coef * mean_t (A_t + V(s_t) - V_new(s_t))^2
               - ent_coef * entropy
@@ -177,19 +176,24 @@ SCENARIOS = ("VizdoomDefendCenter-v1", "VizdoomBasic-v1", "VizdoomDefendLine-v1"
 
 
 class RoundsFired(gym.Wrapper):
-    """Puts the rounds fired in each step into its info["rounds_fired"], read from the ammunition left."""
+    """Puts the rounds fired in each step into its info["rounds_fired"]: the drop in the game's ammunition.
+
+    Read from the game, not the observation: at an episode's end the observation is all zeros, and
+    some scenarios report no ammunition with it (Health Gathering: the game says 0, always)."""
+
+    def ammo(self) -> float:
+        return self.env.unwrapped.game.get_game_variable(vizdoom.GameVariable.AMMO2)
 
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
-        self.ammo = float(obs["gamevariables"][0])
+        self.ammo_left = self.ammo()
         return obs, info
 
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
-        ammo = float(obs["gamevariables"][0])
-        # an episode's last observation is all zeros, the ammunition too: its step counts no rounds
-        info["rounds_fired"] = 0.0 if terminated or truncated else max(self.ammo - ammo, 0.0)
-        self.ammo = ammo
+        ammo_left = self.ammo()
+        info["rounds_fired"] = max(self.ammo_left - ammo_left, 0.0)
+        self.ammo_left = ammo_left
         return obs, reward, terminated, truncated, info
 
 

@@ -92,18 +92,31 @@ class GameLog(gym.Wrapper):
 
 
 def test_rounds_fired_are_the_ammunition_spent(in_tmp):
-    env = vizdoom_a2c.make_game(vizdoom_a2c.Args(), str(in_tmp))()
-    env.reset(seed=1)
-    for _ in range(3):
-        env.step(0)  # the pistol is not ready in an episode's first steps
-    # holding attack: the pistol fires in the step after the press (its 5th tic) and then every few steps
-    fired = [env.step(1)[4]["rounds_fired"] for _ in range(12)]
-    ammo = env.unwrapped.game.get_game_variable(vizdoom.GameVariable.AMMO2)
-    idle = [env.step(0)[4]["rounds_fired"] for _ in range(6)]  # no-op: nothing more after the last shot leaves
+    # the ammunition the scenario reports with each screen (the wrapper reads the game's own count)
+    env = vizdoom_a2c.RoundsFired(gym.make("VizdoomDefendCenter-v1", frame_skip=4))
+    obs, _ = env.reset(seed=1)
+    ammo, fired = [obs["gamevariables"][0]], []
+    # the pistol is not ready in an episode's first steps; then attack is held: it fires in the step
+    # after the press (its 5th tic) and every few steps after that
+    for action in [0, 0, 0] + [1] * 12:
+        obs, _, terminated, truncated, info = env.step(action)
+        assert not (terminated or truncated)
+        ammo.append(obs["gamevariables"][0])
+        fired.append(info["rounds_fired"])
     env.close()
-    assert fired[0] == 0 and fired[1] == 1  # the first bullet leaves in the second step
-    assert set(fired) == {0, 1} and sum(fired) == 26 - ammo >= 3
-    assert sum(idle) <= 1
+    assert fired[:5] == [0, 0, 0, 0, 1]  # the first bullet leaves in the second step of attack
+    assert fired == (-np.diff(ammo)).tolist() and sum(fired) >= 3
+
+
+def test_no_rounds_fired_where_the_scenario_reports_health_first(in_tmp):
+    # Health Gathering's one game variable is the health, which falls: it is no ammunition
+    env = vizdoom_a2c.RoundsFired(gym.make("VizdoomHealthGathering-v1", frame_skip=4))
+    obs, _ = env.reset(seed=1)
+    health = obs["gamevariables"][0]
+    fired = [env.step(2)[4]["rounds_fired"] for _ in range(30)]
+    obs = env.step(0)[0]
+    env.close()
+    assert obs["gamevariables"][0] < health and fired == [0.0] * 30
 
 
 def test_learner_reward_is_the_game_reward_less_the_shot_cost(in_tmp, monkeypatch):
@@ -125,10 +138,8 @@ def test_learner_reward_is_the_game_reward_less_the_shot_cost(in_tmp, monkeypatc
     learned = torch.cat(learned)[torch.cat(resets) == 0].numpy().ravel()
     game = np.loadtxt(GameLog.path, ndmin=2)
     reward, ammo, ended = game[:, 0], game[:, 1], game[:, 2].astype(bool)
-    # rounds fired: the drop in the ammunition since the step before (26 at every start); none are
-    # counted in an episode's last step, whose observation holds no ammunition
-    before = np.concatenate([[26.0], np.where(ended[:-1], 26.0, ammo[:-1])])
-    rounds = np.where(ended, 0.0, before - ammo)
+    # rounds fired: the drop in the ammunition since the step before (26 at every start)
+    rounds = np.concatenate([[26.0], np.where(ended[:-1], 26.0, ammo[:-1])]) - ammo
     assert rounds.sum() >= 5 and set(rounds) <= {0.0, 1.0}
     np.testing.assert_allclose(learned, reward - 0.25 * rounds, atol=1e-6)
     assert set(np.round(learned, 2)) >= {0.0, -0.25}  # idle steps and missed shots at least
