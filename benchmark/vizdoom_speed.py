@@ -5,13 +5,14 @@ Defend the Center, at the same settings.
     python benchmark/vizdoom_speed.py --repeats 3
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
-default thread count, round by round, and prints training steps per second (agent steps, 4 frames
-each): ours from the run's own `charts/SPS`, Stable-Baselines3's as `total_timesteps` over the
-seconds spent in `learn()`. Both play 16 games x 5 steps, each game in a process of its own, with
-the same preprocessing (frame skip 4, a 160x120 grayscale screen resized to 84x84 by OpenCV's area
-filter, 4 stacked frames), train the Nature CNN with RMSprop (lr 7e-4, eps 1e-5, entropy 0.01,
-value 0.5, clipping 0.5) and skip evaluation. Stable-Baselines3 runs the games in a
-SubprocVecEnv and stacks the frames in the main process (VecFrameStack).
+default thread count (with `--one-thread`, each once more with one thread), round by round, and
+prints training steps per second (agent steps, 4 frames each): ours from the run's own
+`charts/SPS`, Stable-Baselines3's as `total_timesteps` over the seconds spent in `learn()`. Both
+play 16 games x 5 steps, each game in a process of its own, with the same preprocessing (frame skip
+4, a 160x120 grayscale screen resized to 84x84 by OpenCV's area filter, 4 stacked frames), train the
+Nature CNN with RMSprop (lr 7e-4, eps 1e-5, entropy 0.01, value 0.5, clipping 0.5) and skip
+evaluation. Stable-Baselines3 runs the games in a SubprocVecEnv and stacks the frames in the main
+process (VecFrameStack).
 """
 
 import argparse
@@ -62,12 +63,12 @@ def ours(args, seed: int, script: str = "a2c_vizdoom.py", env: dict | None = Non
         return logged_sps(folder)
 
 
-def sb3(args, seed: int) -> float:
+def sb3(args, seed: int, env: dict | None = None) -> float:
     with tempfile.TemporaryDirectory() as folder:
         job = Path(folder, "sb3_job.py")  # a file, not -c: the game processes re-import it
         job.write_text(SB3_JOB)
         cmd = [sys.executable, str(job), str(args.total_timesteps), str(seed)]
-        result = subprocess.run(cmd, cwd=folder, check=True, capture_output=True, text=True)
+        result = subprocess.run(cmd, cwd=folder, check=True, capture_output=True, text=True, env=env)
         return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -80,6 +81,10 @@ def main():
         "--active", action="store_true",
         help="also time a2c_vizdoom.py with OMP_WAIT_POLICY=ACTIVE (it sets PASSIVE for itself)",
     )
+    parser.add_argument(
+        "--one-thread", action="store_true",
+        help="also time both files and Stable-Baselines3 with OMP_NUM_THREADS=1 (one torch thread)",
+    )
     args = parser.parse_args()
     if args.total_timesteps < 80 or args.repeats < 1:
         parser.error("--total-timesteps must be at least 80 (one update) and --repeats at least 1")
@@ -89,8 +94,15 @@ def main():
         active = dict(os.environ, OMP_WAIT_POLICY="ACTIVE")
         jobs.append(("a2c_vizdoom.py, OMP_WAIT_POLICY=ACTIVE", lambda seed: ours(args, seed, env=active)))
     jobs.append(("a2c_vizdoom_overlap.py", lambda seed: ours(args, seed, "a2c_vizdoom_overlap.py")))
+    if args.one_thread:
+        one = dict(os.environ, OMP_NUM_THREADS="1")
+        jobs.append(("a2c_vizdoom.py, OMP_NUM_THREADS=1", lambda seed: ours(args, seed, env=one)))
+        overlap = "a2c_vizdoom_overlap.py"
+        jobs.append((f"{overlap}, OMP_NUM_THREADS=1", lambda seed: ours(args, seed, overlap, one)))
     if not args.no_sb3:
         jobs.append((SB3, lambda seed: sb3(args, seed)))
+        if args.one_thread:
+            jobs.append((f"{SB3}, OMP_NUM_THREADS=1", lambda seed: sb3(args, seed, one)))
     print(f"Defend the Center, 16 games x 5 steps, {args.total_timesteps:,} agent steps a run")
     compare(jobs, args.repeats)
 
