@@ -3,6 +3,7 @@ Defend the Center, at the same settings.
 
     pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
     python benchmark/vizdoom_speed.py --repeats 3
+    python benchmark/vizdoom_speed.py --repeats 3 --one-thread   # each once more with one torch thread
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
 default thread count (with `--one-thread`, each once more with one thread), round by round, and
@@ -89,16 +90,16 @@ def main():
     if args.total_timesteps < 80 or args.repeats < 1:
         parser.error("--total-timesteps must be at least 80 (one update) and --repeats at least 1")
 
+    one = dict(os.environ, OMP_NUM_THREADS="1")  # for --one-thread
     jobs = [("a2c_vizdoom.py", lambda seed: ours(args, seed))]
     if args.active:
         active = dict(os.environ, OMP_WAIT_POLICY="ACTIVE")
         jobs.append(("a2c_vizdoom.py, OMP_WAIT_POLICY=ACTIVE", lambda seed: ours(args, seed, env=active)))
     jobs.append(("a2c_vizdoom_overlap.py", lambda seed: ours(args, seed, "a2c_vizdoom_overlap.py")))
     if args.one_thread:
-        one = dict(os.environ, OMP_NUM_THREADS="1")
         jobs.append(("a2c_vizdoom.py, OMP_NUM_THREADS=1", lambda seed: ours(args, seed, env=one)))
-        overlap = "a2c_vizdoom_overlap.py"
-        jobs.append((f"{overlap}, OMP_NUM_THREADS=1", lambda seed: ours(args, seed, overlap, one)))
+        jobs.append(("a2c_vizdoom_overlap.py, OMP_NUM_THREADS=1",
+                     lambda seed: ours(args, seed, "a2c_vizdoom_overlap.py", one)))
     if not args.no_sb3:
         jobs.append((SB3, lambda seed: sb3(args, seed)))
         if args.one_thread:
