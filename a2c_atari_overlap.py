@@ -34,11 +34,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 
-# After each parallel operation torch's OpenMP threads busy-wait (libgomp's default: 300,000 turns,
-# milliseconds) before they sleep, on the cores the games' C++ threads want. libgomp reads this when
-# torch loads it, so it is set before `import torch`; an OMP_WAIT_POLICY or GOMP_SPINCOUNT set wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import ale_py
 import gymnasium as gym
 import numpy as np
@@ -187,9 +182,9 @@ def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
 class ActorCritic(nn.Module):
     """The Nature CNN as one torso, with a policy head and a value head."""
 
-    def __init__(self, num_actions: int, bf16: bool = False):
+    def __init__(self, envs, args: Args):
         super().__init__()
-        self.bf16 = bf16
+        num_actions, self.bf16 = int(envs.single_action_space.n), args.bf16
         self.torso = nn.Sequential(
             layer_init(nn.Conv2d(4, 32, 8, stride=4)), nn.ReLU(),
             layer_init(nn.Conv2d(32, 64, 4, stride=2)), nn.ReLU(),
@@ -199,6 +194,7 @@ class ActorCritic(nn.Module):
         # a small policy layer starts the policy near uniform
         self.policy_head = layer_init(nn.Linear(512, num_actions), std=0.01)
         self.value_head = layer_init(nn.Linear(512, 1), std=1.0)
+        self.to(memory_format=torch.channels_last)  # the weights in the layout of the frames below
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Action logits and state values of a batch of uint8 frame stacks."""
@@ -327,7 +323,7 @@ def main(args: Args) -> dict:
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
     print(f"run folder: {run_dir} (watch it: tensorboard --logdir runs)", flush=True)
 
-    agent = ActorCritic(int(envs.single_action_space.n), args.bf16).to(device).to(memory_format=torch.channels_last)
+    agent = ActorCritic(envs, args).to(device)
     rmsprop = dict(lr=args.learning_rate, alpha=args.rmsprop_alpha, eps=args.rmsprop_eps)
     optimizer = torch.optim.RMSprop(agent.parameters(), **rmsprop)
     if checkpoint:
@@ -493,4 +489,10 @@ def main(args: Args) -> dict:
 
 
 if __name__ == "__main__":
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        # torch's idle OpenMP threads sleep at once instead of spinning (libgomp's default) on the cores the
+        # games' C++ threads want. libgomp reads this when `import torch` loads it, so the script starts again with it set
+        # (importing this file sets nothing); an OMP_WAIT_POLICY or GOMP_SPINCOUNT you set wins.
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        os.execv(sys.executable, sys.orig_argv)
     main(tyro.cli(Args))

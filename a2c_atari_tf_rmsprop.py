@@ -173,8 +173,9 @@ def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
 class ActorCritic(nn.Module):
     """The Nature CNN as one torso, with a policy head and a value head."""
 
-    def __init__(self, num_actions: int):
+    def __init__(self, envs, args: Args):
         super().__init__()
+        num_actions = int(envs.single_action_space.n)
         self.torso = nn.Sequential(
             layer_init(nn.Conv2d(4, 32, 8, stride=4)), nn.ReLU(),
             layer_init(nn.Conv2d(32, 64, 4, stride=2)), nn.ReLU(),
@@ -187,8 +188,7 @@ class ActorCritic(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Action logits and state values of a batch of uint8 frame stacks."""
-        # channels-last frames instead of the default NCHW layout: faster CPU convolutions (docs/speed.md)
-        hidden = self.torso((obs.float() / 255.0).contiguous(memory_format=torch.channels_last))
+        hidden = self.torso(obs.float() / 255.0)
         return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)
 
 
@@ -301,7 +301,7 @@ def main(args: Args) -> dict:
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
     print(f"run folder: {run_dir} (watch it: tensorboard --logdir runs)", flush=True)
 
-    agent = ActorCritic(int(envs.single_action_space.n)).to(device).to(memory_format=torch.channels_last)
+    agent = ActorCritic(envs, args).to(device)
     rmsprop = dict(lr=args.learning_rate, alpha=args.rmsprop_alpha, eps=args.rmsprop_eps)
     optimizer = RMSpropTF(agent.parameters(), **rmsprop)
     if checkpoint:

@@ -17,6 +17,7 @@ Run:  python a2c_shared_gae.py --seed 1
 import json
 import os
 import random
+import signal
 import sys
 import time
 from collections import deque
@@ -42,7 +43,7 @@ class Args:
     torch_deterministic: bool = True
     """if toggled, `torch.backends.cudnn.deterministic=True`"""
     cuda: bool = False
-    """if toggled, use a GPU when one exists"""
+    """if toggled, use a GPU when one exists (networks this small run faster on the CPU)"""
     torch_threads: int = 1
     """torch's CPU threads: 1, so that runs side by side do not fight over the cores (small networks gain nothing)"""
     capture_video: bool = False
@@ -54,7 +55,7 @@ class Args:
     env_id: str = "CartPole-v1"
     """a gymnasium env id with a 1-D Box observation and a Discrete action space"""
     num_envs: int = 8
-    """parallel envs"""
+    """parallel envs (8, not 16: with GAE the shared network solved CartPole sooner, docs/choices.md)"""
 
     # algorithm
     total_timesteps: int = 200_000
@@ -70,7 +71,7 @@ class Args:
     gae_lambda: float = 0.95
     """GAE lambda: 1 gives the n-step advantage, 0 the one-step TD error"""
     ent_coef: float = 0.01
-    """entropy bonus coefficient"""
+    """entropy bonus coefficient (without one, a policy can turn deterministic before it has learned)"""
     vf_coef: float = 0.1
     """value loss coefficient: small, or returns near 100 crowd the policy out of the clipped gradient"""
     scale_rewards: bool = True
@@ -135,8 +136,9 @@ def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
 class ActorCritic(nn.Module):
     """One torso, two heads: the policy and the value learn features together."""
 
-    def __init__(self, obs_dim: int, num_actions: int, hidden_size: int):
+    def __init__(self, envs, args: Args):
         super().__init__()
+        obs_dim, hidden_size = envs.single_observation_space.shape[0], args.hidden_size
         self.torso = nn.Sequential(
             layer_init(nn.Linear(obs_dim, hidden_size)),
             nn.Tanh(),
@@ -144,17 +146,13 @@ class ActorCritic(nn.Module):
             nn.Tanh(),
         )
         # a small policy layer starts the policy near uniform
-        self.policy_head = layer_init(nn.Linear(hidden_size, num_actions), std=0.01)
+        self.policy_head = layer_init(nn.Linear(hidden_size, int(envs.single_action_space.n)), std=0.01)
         self.value_head = layer_init(nn.Linear(hidden_size, 1), std=1.0)
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Action logits and state values."""
         hidden = self.torso(obs)
         return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)
-
-    def logits(self, obs: torch.Tensor) -> torch.Tensor:
-        """Action logits alone: acting needs no value."""
-        return self.policy_head(self.torso(obs))
 
 
 def gae_advantages(rewards, values, terminated, is_reset, gamma: float, gae_lambda: float) -> torch.Tensor:
@@ -175,15 +173,6 @@ def gae_advantages(rewards, values, terminated, is_reset, gamma: float, gae_lamb
         running = deltas[t] + carry[t] * running
         advantages[t] = running
     return advantages
-
-
-def clip_grad_norm_(params: list, max_norm: float):
-    """In place of nn.utils.clip_grad_norm_: its arithmetic without regrouping the grads on every call; 1.14x"""
-    grads = [param.grad for param in params]
-    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(grad) for grad in grads]))
-    scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)
-    for grad in grads:
-        grad.mul_(scale)
 
 
 def make_run_dir(args: Args) -> str:
@@ -214,7 +203,7 @@ def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device
         episode_return, done = 0.0, False
         while not done:
             with torch.no_grad():
-                logits = agent.logits(torch.as_tensor(obs, dtype=torch.float32, device=device))
+                logits, _ = agent(torch.as_tensor(obs, dtype=torch.float32, device=device))
             action = logits.argmax(-1) if args.eval_greedy else Categorical(logits=logits).sample()
             obs, reward, terminated, truncated, _ = env.step(int(action))
             episode_return += float(reward)
@@ -237,24 +226,23 @@ def main(args: Args) -> dict:
     torch.set_num_threads(args.torch_threads)
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
+    stop_signal = []  # Ctrl-C or a kill ends the run after the update under way, keeping what was logged
+    handlers = {sig: signal.signal(sig, lambda s, _: stop_signal.append(s)) for sig in (signal.SIGINT, signal.SIGTERM)}
+
     run_name = make_run_dir(args)
     writer = SummaryWriter(f"runs/{run_name}")
     hyperparameters = "\n".join(f"|{key}|{value}|" for key, value in vars(args).items())
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
     print(f"run folder: runs/{run_name} (watch it: tensorboard --logdir runs)", flush=True)
 
-    obs_dim = envs.single_observation_space.shape[0]
-    num_actions = int(envs.single_action_space.n)
-    agent = ActorCritic(obs_dim, num_actions, args.hidden_size).to(device)
-    params = list(agent.parameters())
-    optimizer = torch.optim.Adam(params, lr=args.learning_rate, fused=True)  # fused: one kernel a step, 1.13x
+    agent = ActorCritic(envs, args).to(device)
+    optimizer = torch.optim.Adam(agent.parameters(), lr=args.learning_rate)
 
-    # NumPy buffers in place of tensors filled step by step, made tensors once per rollout: 1.11x the steps/s
-    obs_np = np.zeros((args.num_steps + 1, args.num_envs, obs_dim), dtype=np.float32)
+    obs = torch.zeros((args.num_steps + 1, args.num_envs) + envs.single_observation_space.shape, device=device)
     actions = torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device)
-    rewards_np = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
-    terminated_np = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
-    is_reset_np = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    rewards = torch.zeros((args.num_steps, args.num_envs), device=device)
+    terminated_buf = torch.zeros((args.num_steps, args.num_envs), device=device)
+    is_reset_buf = torch.zeros((args.num_steps, args.num_envs), device=device)
 
     global_step = 0
     recent_returns = deque(maxlen=100)
@@ -276,15 +264,14 @@ def main(args: Args) -> dict:
 
         # 1. a rollout of num_steps steps in every env
         for step in range(args.num_steps):
-            obs_np[step] = next_obs
-            is_reset_np[step] = next_is_reset
+            obs[step] = torch.as_tensor(next_obs, device=device)
+            is_reset_buf[step] = torch.as_tensor(next_is_reset, device=device)
             with torch.no_grad():
-                logits = agent.logits(torch.as_tensor(obs_np[step], device=device))
-            # Gumbel-max in place of Categorical(logits=logits).sample(), the same draw (docs/speed.md): 1.27x
-            torch.argmax(logits - torch.empty_like(logits).exponential_().log(), dim=-1, out=actions[step])
+                logits, _ = agent(obs[step])
+            actions[step] = Categorical(logits=logits).sample()
             next_obs, reward, terminated, truncated, _ = envs.step(actions[step].cpu().numpy())
-            rewards_np[step] = reward
-            terminated_np[step] = terminated
+            rewards[step] = torch.as_tensor(reward, device=device)
+            terminated_buf[step] = torch.as_tensor(terminated, device=device)
             real_step = ~next_is_reset
             discounted_return = np.where(real_step, args.gamma * discounted_return + reward, 0.0)
             seen = discounted_return[real_step]
@@ -299,37 +286,35 @@ def main(args: Args) -> dict:
                 writer.add_scalar("charts/episodic_length", episode_lengths[env_index], global_step)
             episode_returns[next_is_reset] = 0.0
             episode_lengths[next_is_reset] = 0
-        obs_np[args.num_steps] = next_obs
+        obs[args.num_steps] = torch.as_tensor(next_obs, device=device)
         count, total, total_sq = return_sums
         return_std = float(np.sqrt(max(total_sq / count - (total / count) ** 2, 0.0)))
         reward_scale = return_std if args.scale_rewards and return_std > 0 else 1.0
-        obs, rewards = torch.as_tensor(obs_np, device=device), torch.as_tensor(rewards_np / reward_scale, device=device)
-        terminated_buf = torch.as_tensor(terminated_np, device=device)
-        is_reset_buf = torch.as_tensor(is_reset_np, device=device)
 
         # 2. both heads on the rollout and on the observation after it, in one pass; the advantages
         # and value targets use the values detached (a target does not move with the prediction)
         logits, values = agent(obs)
-        advantages = gae_advantages(rewards, values.detach(), terminated_buf, is_reset_buf, args.gamma, args.gae_lambda)
+        advantages = gae_advantages(
+            rewards / reward_scale, values.detach(), terminated_buf, is_reset_buf, args.gamma, args.gae_lambda
+        )
         returns = advantages + values[:-1].detach()
 
         # 3. one optimizer step on the whole rollout; reset steps stay in it (fixed shapes) with weight 0
         learn = is_reset_buf == 0  # reset steps carry no decision of the agent's
         # each learned-from step's weight in the batch means; a reset step's is 0
         step_weight = learn / learn.sum().clamp(min=1)
-        log_pi = logits[:-1].log_softmax(dim=-1)  # in place of Categorical(logits): 1.06x-1.12x the steps/s
-        log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
-        policy_loss = -(step_weight * advantages * log_prob).sum()
-        entropy = -(step_weight * (log_pi.exp() * log_pi).sum(-1)).sum()
+        dist = Categorical(logits=logits[:-1])
+        policy_loss = -(step_weight * advantages * dist.log_prob(actions)).sum()
+        entropy = (step_weight * dist.entropy()).sum()
         value_loss = (step_weight * (returns - values[:-1]) ** 2).sum()
         loss = policy_loss + args.vf_coef * value_loss - args.ent_coef * entropy
         optimizer.zero_grad()
         loss.backward()
-        clip_grad_norm_(params, args.max_grad_norm)
+        nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
         optimizer.step()
 
         # 4. logging
-        last_update = update == num_updates - 1
+        last_update = update == num_updates - 1 or bool(stop_signal)
         if update % 10 == 0 or last_update:
             target, predicted = returns[learn], values[:-1].detach()[learn]
             explained_var = 1.0 - (target - predicted).var() / target.var()
@@ -346,8 +331,16 @@ def main(args: Args) -> dict:
                 mean_return = np.mean(recent_returns) if recent_returns else float("nan")
                 print(f"step {global_step:,}/{args.total_timesteps:,} | {sps:,} steps/s | "
                       f"mean return (last 100) {mean_return:.1f} | {left / 60:.1f} min left", flush=True)
+        if stop_signal:
+            break
     envs.close()
     train_seconds = time.time() - start_time
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+    if stop_signal:
+        writer.close()
+        print(f"stopped at step {global_step:,}; what was logged is in runs/{run_name}", flush=True)
+        sys.exit(128 + stop_signal[0])
 
     if args.save_model:
         model_path = f"runs/{run_name}/{args.exp_name}.pt"

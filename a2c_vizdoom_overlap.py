@@ -39,11 +39,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 
-# torch's idle OpenMP threads sleep instead of spinning for a while after each operation, on the cores the
-# game processes want: 8% more steps per second on 2 cores (docs/speed.md). libgomp reads this when torch
-# loads it, so it is set before `import torch`; an OMP_WAIT_POLICY or GOMP_SPINCOUNT you set wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import cv2
 import gymnasium as gym
 import numpy as np
@@ -255,8 +250,9 @@ def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
 class ActorCritic(nn.Module):
     """The Nature CNN as one torso, with a policy head and a value head."""
 
-    def __init__(self, num_actions: int):
+    def __init__(self, envs, args: Args):
         super().__init__()
+        num_actions = int(envs.single_action_space.n)
         self.torso = nn.Sequential(
             layer_init(nn.Conv2d(4, 32, 8, stride=4)), nn.ReLU(),
             layer_init(nn.Conv2d(32, 64, 4, stride=2)), nn.ReLU(),
@@ -266,6 +262,7 @@ class ActorCritic(nn.Module):
         # a small policy layer starts the policy near uniform
         self.policy_head = layer_init(nn.Linear(512, num_actions), std=0.01)
         self.value_head = layer_init(nn.Linear(512, 1), std=1.0)
+        self.to(memory_format=torch.channels_last)  # the weights in the layout of the frames below
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Action logits and state values of a batch of uint8 frame stacks."""
@@ -380,7 +377,7 @@ def main(args: Args) -> dict:
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
     print(f"run folder: {run_dir} (watch it: tensorboard --logdir runs)", flush=True)
 
-    agent = ActorCritic(int(envs.single_action_space.n)).to(device).to(memory_format=torch.channels_last)
+    agent = ActorCritic(envs, args).to(device)
     rmsprop = dict(lr=args.learning_rate, alpha=args.rmsprop_alpha, eps=args.rmsprop_eps)
     optimizer = torch.optim.RMSprop(agent.parameters(), **rmsprop)
     if checkpoint:
@@ -546,4 +543,10 @@ def main(args: Args) -> dict:
 
 
 if __name__ == "__main__":
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        # torch's idle OpenMP threads sleep at once instead of spinning (libgomp's default) on the cores the
+        # game processes want. libgomp reads this when `import torch` loads it, so the script starts again with it set
+        # (importing this file sets nothing); an OMP_WAIT_POLICY or GOMP_SPINCOUNT you set wins.
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        os.execv(sys.executable, sys.orig_argv)
     main(tyro.cli(Args))

@@ -14,6 +14,7 @@ Run:  python reinforce_cartpole.py --seed 1
 import json
 import os
 import random
+import signal
 import sys
 import time
 from collections import deque
@@ -124,8 +125,10 @@ def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
 
 
 class Policy(nn.Module):
-    def __init__(self, obs_dim: int, num_actions: int, hidden_size: int):
+    def __init__(self, envs, args: Args):
         super().__init__()
+        obs_dim, num_actions = envs.single_observation_space.shape[0], int(envs.single_action_space.n)
+        hidden_size = args.hidden_size
         self.net = nn.Sequential(
             layer_init(nn.Linear(obs_dim, hidden_size)),
             nn.Tanh(),
@@ -140,7 +143,7 @@ class Policy(nn.Module):
         return self.net(obs)
 
 
-def episode_returns(rewards: torch.Tensor, dones: torch.Tensor, gamma: float) -> torch.Tensor:
+def whole_episode_returns(rewards: torch.Tensor, dones: torch.Tensor, gamma: float) -> torch.Tensor:
     """R(tau) of each step's episode: the discounted return from the episode's first step.
 
     rewards, dones: (T, num_envs); dones[t] is true where an episode ends at step t (terminated
@@ -220,14 +223,16 @@ def main(args: Args) -> dict:
     torch.set_num_threads(args.torch_threads)
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
+    stop_signal = []  # Ctrl-C or a kill ends the run after the update under way, keeping what was logged
+    handlers = {sig: signal.signal(sig, lambda s, _: stop_signal.append(s)) for sig in (signal.SIGINT, signal.SIGTERM)}
+
     run_name = make_run_dir(args)
     writer = SummaryWriter(f"runs/{run_name}")
     hyperparameters = "\n".join(f"|{key}|{value}|" for key, value in vars(args).items())
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
     print(f"run folder: runs/{run_name} (watch it: tensorboard --logdir runs)", flush=True)
 
-    obs_dim = envs.single_observation_space.shape[0]
-    policy = Policy(obs_dim, int(envs.single_action_space.n), args.hidden_size).to(device)
+    policy = Policy(envs, args).to(device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=args.learning_rate)
 
     global_step = 0
@@ -239,22 +244,20 @@ def main(args: Args) -> dict:
             optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - global_step / args.total_timesteps)
         # 1. play one complete episode in every env with the current policy
         obs_buf, action_buf, reward_buf, done_buf = [], [], [], []
-        finished = np.zeros(args.num_envs, dtype=bool)
+        ended = np.zeros(args.num_envs, dtype=bool)
         for _ in range(max_episode_steps):
             obs = torch.as_tensor(next_obs, dtype=torch.float32, device=device)
             with torch.no_grad():
-                probs = policy(obs).softmax(dim=-1)
-            # Categorical(logits).sample() draws from the same distribution, but checks its arguments
-            # and normalizes the logits on every call: this costs a quarter of the steps per second
-            action = torch.multinomial(probs, 1).squeeze(-1)
+                logits = policy(obs)
+            action = Categorical(logits=logits).sample()
             next_obs, reward, terminated, truncated, _ = envs.step(action.cpu().numpy())
             done = terminated | truncated
             obs_buf.append(obs)
             action_buf.append(action)
             reward_buf.append(reward)
             done_buf.append(done)
-            finished |= done
-            if finished.all():
+            ended |= done
+            if ended.all():
                 break
         # the next batch starts from fresh episodes in every env; nothing of the
         # episodes begun after a done is learned from or counted
@@ -267,7 +270,7 @@ def main(args: Args) -> dict:
         valid = first_episode_mask(dones)
 
         # 2. one gradient step on the whole batch
-        weights = episode_returns(rewards, dones, args.gamma)[valid]
+        weights = whole_episode_returns(rewards, dones, args.gamma)[valid]
         if args.normalize_returns:
             # in float64: were every return equal (Acrobot before a success), float32's mean would be off by
             # rounding, and dividing by a std of that rounding would make every weight -1, not 0 (docs/choices.md)
@@ -295,16 +298,23 @@ def main(args: Args) -> dict:
         writer.add_scalar("charts/learning_rate", optimizer.param_groups[0]["lr"], global_step)
         writer.add_scalar("losses/policy_loss", policy_loss.item(), global_step)
         writer.add_scalar("losses/entropy", entropy.item(), global_step)
-        if time.time() - last_print > 2 or global_step >= args.total_timesteps:
+        last_update = global_step >= args.total_timesteps or bool(stop_signal)
+        if time.time() - last_print > 5 or last_update:
             last_print = time.time()
             left = max(args.total_timesteps - global_step, 0) / max(sps, 1)
-            print(
-                f"step {global_step:,}/{args.total_timesteps:,} | {sps:,} steps/s | "
-                f"mean return (last 100) {np.mean(recent_returns):.1f} | {left:.0f}s left",
-                flush=True,
-            )
+            mean_return = np.mean(recent_returns) if recent_returns else float("nan")
+            print(f"step {global_step:,}/{args.total_timesteps:,} | {sps:,} steps/s | "
+                  f"mean return (last 100) {mean_return:.1f} | {left / 60:.1f} min left", flush=True)
+        if stop_signal:
+            break
     envs.close()
     train_seconds = time.time() - start_time
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+    if stop_signal:
+        writer.close()
+        print(f"stopped at step {global_step:,}; what was logged is in runs/{run_name}", flush=True)
+        sys.exit(128 + stop_signal[0])
 
     if args.save_model:
         model_path = f"runs/{run_name}/{args.exp_name}.pt"

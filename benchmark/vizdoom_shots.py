@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -48,7 +49,7 @@ def main():
     # one game in this process, with the script's own preprocessing (84x84, 4 frames)
     env = a2c_vizdoom.make_game(a2c_vizdoom.Args(**run_args), scratch.name)()
     game = env.unwrapped.game
-    agent = a2c_vizdoom.ActorCritic(int(env.action_space.n))
+    agent = a2c_vizdoom.ActorCritic(SimpleNamespace(single_action_space=env.action_space), a2c_vizdoom.Args(**run_args))
     agent.load_state_dict(saved["model"])
     buttons = [button.name for button in game.get_available_buttons()]
     names = ["+".join(b for b, on in zip(buttons, pressed) if on) or "no-op" for pressed in env.unwrapped.button_map]

@@ -15,7 +15,7 @@ import torch
 import vizdoom
 
 from tests.conftest import (
-    REPO, assert_rejected, assert_summary, load_script, only_run_dir, openmp_settings, read_scalars, run_in_process,
+    REPO, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process,
     run_script,
 )
 from tests.test_a2c_runs import TAGS
@@ -221,13 +221,3 @@ BAD_INPUT = [
 @pytest.mark.parametrize("args,mentions", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
 def test_bad_input(args, mentions, script, tmp_path):
     assert_rejected(run_in_process(script, *args, cwd=tmp_path), mentions, tmp_path)
-
-
-@pytest.mark.parametrize("given, policy, spins", [(None, "PASSIVE", "0"), ("ACTIVE", "ACTIVE", "30000000000")])
-def test_torch_threads_wait_passively_unless_the_user_sets_a_policy(given, policy, spins):
-    # libgomp prints the settings it read when torch loaded it (OMP_DISPLAY_ENV): the script's
-    # default must be in place before that, and a policy the user gives wins. Its documented spin
-    # counts: 0 when passive, 30 billion when active (300,000 when nothing is set)
-    settings = openmp_settings("a2c_vizdoom.py", given)
-    assert f"OMP_WAIT_POLICY = '{policy}'" in settings
-    assert f"GOMP_SPINCOUNT = '{spins}'" in settings

@@ -176,9 +176,11 @@ def test_a2c_loss_gradients_by_hand(env_id, in_tmp, monkeypatch):
     assert torch.allclose(logit_grads[0][:, 0], logit_grad[:5])
 
 
+@pytest.mark.parametrize("script", ["a2c_shared_gae.py", "a2c_shared_gae_fast.py"])
 @pytest.mark.parametrize("env_id", ["Truncating-v0", "Terminating-v0"])
-def test_shared_loss_gradients_by_hand(env_id, in_tmp, monkeypatch):
-    module = load_script("a2c_shared_gae.py")
+def test_shared_loss_gradients_by_hand(script, env_id, in_tmp, monkeypatch):
+    # the fast variant's hand-written log-probs, entropy and clipping give the textbook gradients too
+    module = load_script(script)
     value_grads, logit_grads, actions = [], [], []
 
     class FixedPolicyCountValue(module.ActorCritic):
@@ -187,7 +189,7 @@ def test_shared_loss_gradients_by_hand(env_id, in_tmp, monkeypatch):
             logits = record_gradient(TWO_LOGITS + 0.0 * logits, logit_grads)
             return logits, record_gradient(10.0 * obs[..., 0] + 0.0 * values, value_grads)
 
-        def logits(self, obs):
+        def logits(self, obs):  # the fast variant acts with the policy head alone
             return TWO_LOGITS + 0.0 * super().logits(obs)
 
     monkeypatch.setattr(module, "ActorCritic", FixedPolicyCountValue)
@@ -201,7 +203,9 @@ def test_shared_loss_gradients_by_hand(env_id, in_tmp, monkeypatch):
     assert torch.allclose(logit_grads[0][:, 0], logit_grad)
 
 
-@pytest.mark.parametrize("script", ["a2c_cartpole.py", "a2c_shared_gae.py", "a2c_atari.py", "a2c_atari_overlap.py"])
+@pytest.mark.parametrize(
+    "script", ["a2c_cartpole.py", "a2c_shared_gae.py", "a2c_shared_gae_fast.py", "a2c_atari.py", "a2c_atari_overlap.py"]
+)
 def test_each_optimizer_steps_on_a_gradient_clipped_to_max_grad_norm(script, in_tmp, monkeypatch):
     # the global L2 norm of the gradient each optimizer steps on: max_grad_norm when the raw gradient
     # is larger (1e-4 is far below any raw gradient here), the raw gradient when it is smaller (1e6)

@@ -16,7 +16,7 @@ pytestmark = [
 
 # script: (its network classes, the function that receives the rollout's tensors, extra arguments)
 CASES = {
-    "reinforce_cartpole.py": (["Policy"], "episode_returns", dict(total_timesteps=2_000)),
+    "reinforce_cartpole.py": (["Policy"], "whole_episode_returns", dict(total_timesteps=2_000)),
     "reinforce_rtg_cartpole.py": (["Policy"], "rewards_to_go", dict(total_timesteps=2_000)),
     "a2c_cartpole.py": (["Actor", "Critic"], "n_step_returns", dict(total_timesteps=400)),
     "a2c_shared_gae.py": (["ActorCritic"], "gae_advantages", dict(total_timesteps=400)),

@@ -6,7 +6,9 @@ with its rung (the loop's bookkeeping, checkpoints, bad input) is tested in the 
 
 import os
 import time
+from types import SimpleNamespace
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
@@ -71,8 +73,9 @@ def test_bf16_network_stays_close_to_float32_and_returns_float32():
     # gradient (rounded through four layers on the way back, 4-12% off in norm) points the same way.
     module = load_script(VARIANT)
     torch.manual_seed(0)
-    fp32 = module.ActorCritic(6)
-    bf16 = module.ActorCritic(6, bf16=True)
+    envs = SimpleNamespace(single_action_space=gym.spaces.Discrete(6))
+    fp32 = module.ActorCritic(envs, module.Args(bf16=False))
+    bf16 = module.ActorCritic(envs, module.Args(bf16=True))
     bf16.load_state_dict(fp32.state_dict())
     frames = torch.randint(0, 256, (8, 4, 84, 84), dtype=torch.uint8)
     outputs = {}
@@ -94,7 +97,8 @@ def test_bf16_network_stays_close_to_float32_and_returns_float32():
 @pytest.mark.parametrize("given, policy, spins", [(None, "PASSIVE", "0"), ("ACTIVE", "ACTIVE", "30000000000")])
 def test_torch_threads_wait_passively_unless_the_user_sets_a_policy(given, policy, spins):
     # With OMP_DISPLAY_ENV=VERBOSE, libgomp prints the settings it read when torch loaded it: the
-    # script's default must be set before that to take effect, and a policy given by the user wins.
+    # script's default must be set before that to take effect (it starts again with it), and a policy
+    # given by the user wins.
     # libgomp's documented spin counts: 0 when passive, 30 billion when active.
     settings = openmp_settings(VARIANT, given)
     assert f"OMP_WAIT_POLICY = '{policy}'" in settings

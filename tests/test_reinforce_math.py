@@ -25,7 +25,7 @@ def test_reward_to_go_by_hand():
 def test_whole_episode_return_by_hand():
     # every step carries its own episode's R(tau): 1.5 for both short episodes, 3.25 for the long one
     expected = torch.tensor([[1.5, 3.25], [1.5, 3.25], [1.5, 3.25], [1.5, 3.25]])
-    torch.testing.assert_close(reinforce.episode_returns(REWARDS, DONES, 0.5), expected)
+    torch.testing.assert_close(reinforce.whole_episode_returns(REWARDS, DONES, 0.5), expected)
 
 
 def test_episodes_of_different_lengths_undiscounted():
@@ -37,7 +37,7 @@ def test_episodes_of_different_lengths_undiscounted():
         torch.tensor([[6.0, 4.0], [5.0, 3.0], [3.0, 2.0], [10.0, 1.0]]),
     )
     torch.testing.assert_close(
-        reinforce.episode_returns(rewards, dones, 1.0),
+        reinforce.whole_episode_returns(rewards, dones, 1.0),
         torch.tensor([[6.0, 4.0], [6.0, 4.0], [6.0, 4.0], [10.0, 4.0]]),
     )
 
@@ -47,7 +47,7 @@ def test_episode_still_running_sums_to_the_end():
     dones = torch.zeros(3, 1)
     # gamma 0.9: 1 + 0.9 + 0.81 = 2.71, then 1.9, then 1
     torch.testing.assert_close(reinforce_rtg.rewards_to_go(rewards, dones, 0.9), torch.tensor([[2.71], [1.9], [1.0]]))
-    torch.testing.assert_close(reinforce.episode_returns(rewards, dones, 0.9), torch.tensor([[2.71], [2.71], [2.71]]))
+    torch.testing.assert_close(reinforce.whole_episode_returns(rewards, dones, 0.9), torch.tensor([[2.71], [2.71], [2.71]]))
 
 
 @pytest.mark.parametrize("module", [reinforce, reinforce_rtg], ids=["whole", "rtg"])
