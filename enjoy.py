@@ -10,10 +10,10 @@ an evaluation may change can be changed: the episodes, the seed, greedy or sampl
 sticky actions (Atari) and video. With the run's own seed and action choice it replays the run's
 final evaluation exactly.
 
-What a copy of a script keeps for this to work (it does unless it renames them): `Args`,
-`make_envs(args)`, and `evaluate(network: NetworkClass, args, run_name, device)`, whose network
-class takes some of `obs_dim`, `num_actions` and `hidden_size`, with its weights saved under
-"model" (or "actor", the acting network of a2c_cartpole.py).
+What a copy of a script keeps for this to work (it does unless it renames them), the contract of
+every script (DESIGN.md): `Args`, `make_envs(args)`, `evaluate(network: NetworkClass, args,
+run_name, device)`, a network built as `NetworkClass(envs, args)`, and a model file holding that
+network's weights under "model" and the run's arguments under "args".
 """
 
 import dataclasses
@@ -60,7 +60,7 @@ def load_model(path: str) -> dict:
         fail(f"{path}: {e.strerror}")
     except Exception:  # not a torch file, or one holding more than tensors and plain values
         fail(f"{path} is not a model saved by these scripts")
-    if not isinstance(saved, dict) or not isinstance(saved.get("args"), dict) or not ({"model", "actor"} & set(saved)):
+    if not isinstance(saved, dict) or not isinstance(saved.get("args"), dict) or "model" not in saved:
         fail(f"{path} is not a model saved by these scripts (no weights and args in it)")
     return saved
 
@@ -116,26 +116,20 @@ def main(args: Args) -> dict:
     if "torch_threads" in fields:
         torch.set_num_threads(eval_args.torch_threads)
 
-    # the env's spaces give the network's sizes; the script's own make_envs checks the env
-    envs = module.make_envs(dataclasses.replace(eval_args, num_envs=1))
-    sizes = dict(obs_dim=envs.single_observation_space.shape[0], num_actions=int(envs.single_action_space.n),
-                 hidden_size=getattr(eval_args, "hidden_size", None))
-    envs.close()
     network_class = next(iter(inspect.signature(module.evaluate).parameters.values())).annotation
     if not inspect.isclass(network_class):
         fail(f"{script}'s evaluate() does not name its network's class")
-    needed = inspect.signature(network_class).parameters
-    unknown = sorted(set(needed) - set(sizes))
-    if unknown:
-        fail(f"{network_class.__name__} of {script} takes {unknown[0]}, which enjoy.py cannot tell from the env")
-    network = network_class(**{name: sizes[name] for name in needed})
+    # the network is built from the env's spaces and the arguments, as the script builds it; the
+    # script's own make_envs checks the env
+    envs = module.make_envs(dataclasses.replace(eval_args, num_envs=1))
+    network = network_class(envs, eval_args)
+    envs.close()
     try:
-        network.load_state_dict(saved["model"] if "model" in saved else saved["actor"])
+        network.load_state_dict(saved["model"])
     except RuntimeError as e:
         detail = (str(e).splitlines() + [""])[1].strip()[:200]
         fail(f"{args.model} does not fit {script}'s network for {eval_args.env_id}: {detail}")
-    # the layout the Atari scripts train in, so that the arithmetic is the same (MLPs: no change)
-    network.to(memory_format=torch.channels_last).eval()
+    network.eval()
 
     run_name = os.path.basename(os.path.dirname(os.path.abspath(args.model)))
     n = 1

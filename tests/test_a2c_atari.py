@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import (
-    REPO, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process, run_script,
+from tests.helpers import (
+    A2C_TAGS, ATARI_ARGS, COEFS, REPO, assert_rejected, capture, expected_output_gradients, record_gradient,
+    recording_step, assert_summary, load_script, only_run_dir, read_scalars, run_in_process, run_script,
 )
 from tests.fake_envs import ScriptedGames
-from tests.test_a2c_runs import TAGS
-from tests.test_a2c_wiring import COEFS, capture, expected_output_gradients, record_gradient, recording_step
 
 
 def test_smoke_two_envs_with_video(tmp_path):
@@ -31,7 +30,7 @@ def test_smoke_two_envs_with_video(tmp_path):
     assert result.returncode == 0, result.stderr
     run_dir = only_run_dir(tmp_path)
     scalars = read_scalars(run_dir)
-    for tag in TAGS:
+    for tag in A2C_TAGS:
         assert tag in scalars, tag
         assert all(np.isfinite(value) for _, value in scalars[tag]), tag
     # Breakout scores whole numbers of points; a game of random play scores little but not nothing
@@ -51,7 +50,7 @@ def stem(script: str) -> str:
     return script.removesuffix(".py")
 
 
-ARGS = dict(env_id="ALE/Breakout-v5", num_envs=1, num_steps=5, total_timesteps=15, save_model=False, eval_episodes=0)
+
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -64,7 +63,7 @@ def test_learner_gets_clipped_rewards_and_lives_the_log_gets_raw_whole_games(
     module = load_script(script)
     monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
     seen = capture(monkeypatch, module, "gae_advantages")
-    summary = module.main(module.Args(life_loss_terminal=life_loss_terminal, **ARGS))
+    summary = module.main(module.Args(life_loss_terminal=life_loss_terminal, **ATARI_ARGS))
 
     # each call's arguments: rewards, values, terminated, is_reset, gamma, lambda
     rewards, terminated, is_reset = (torch.cat([call[i] for call in seen]) for i in (0, 2, 3))
@@ -99,7 +98,7 @@ def test_loss_gradients_by_hand_with_a_lost_life(script, in_tmp, monkeypatch):
 
     monkeypatch.setattr(module, "ActorCritic", FixedPolicyCountValue)
     monkeypatch.setattr(module, "make_envs", lambda args: recording_step(ScriptedGames(args.num_envs), actions))
-    module.main(module.Args(**dict(ARGS, gamma=0.5, gae_lambda=1.0), **COEFS))
+    module.main(module.Args(**dict(ATARI_ARGS, gamma=0.5, gae_lambda=1.0), **COEFS))
 
     returns = torch.tensor([1.875, 1.75, 1.5, 1.0, 26.0])
     values = torch.tensor([0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
@@ -141,7 +140,7 @@ def test_gae_matches_the_cartpole_gae_when_every_termination_is_followed_by_a_re
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_same_seed_same_run(script, in_tmp):
     module = load_script(script)
-    args = dict(ARGS, num_envs=2, total_timesteps=100, noop_max=30)
+    args = dict(ATARI_ARGS, num_envs=2, total_timesteps=100, noop_max=30)
     logs = []
     for _ in range(2):
         module.main(module.Args(**args))
@@ -180,7 +179,7 @@ def test_resume_goes_on_from_the_checkpoint_without_overwriting_anything(script,
     # ScriptedGames: a game is 12 steps and 84 points, then a reset step, so 13 steps a cycle
     module = load_script(script)
     monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
-    args = dict(ARGS, num_envs=2, total_timesteps=100, checkpoint_interval=30, save_model=True)
+    args = dict(ATARI_ARGS, num_envs=2, total_timesteps=100, checkpoint_interval=30, save_model=True)
     first = module.main(module.Args(**args))
     run_dir = only_run_dir(in_tmp)
     saved = torch.load(run_dir / "checkpoint.pt", weights_only=True)
@@ -266,7 +265,7 @@ def test_ctrl_c_in_the_last_update_still_saves_the_model(script, stop_at_step, i
     envs.step = step_then_interrupt
     monkeypatch.setattr(module, "make_envs", lambda args: envs)
     monkeypatch.setattr(module, "evaluate", lambda *args: pytest.fail("evaluated after Ctrl-C"))
-    args = module.Args(**dict(ARGS, total_timesteps=20, save_model=True, eval_episodes=3))
+    args = module.Args(**dict(ATARI_ARGS, total_timesteps=20, save_model=True, eval_episodes=3))
     with pytest.raises(SystemExit) as stopped:
         module.main(args)
     assert stopped.value.code == 130
@@ -292,7 +291,7 @@ def test_ctrl_c_during_the_evaluation_exits_with_one_line_and_keeps_the_run(
         pytest.fail("Ctrl-C did not interrupt the evaluation")
 
     monkeypatch.setattr(module, "evaluate", interrupted_evaluation)
-    args = module.Args(**dict(ARGS, save_model=True, eval_episodes=3))
+    args = module.Args(**dict(ATARI_ARGS, save_model=True, eval_episodes=3))
     with pytest.raises(SystemExit) as stopped:
         module.main(args)
     assert stopped.value.code == 130

@@ -3,9 +3,8 @@
 import pytest
 import torch
 
-from tests.conftest import load_script, only_run_dir
+from tests.helpers import ATARI_ARGS, load_script, only_run_dir
 from tests.fake_envs import ScriptedGames
-from tests.test_a2c_atari import ARGS
 
 TF = "a2c_atari_tf_rmsprop.py"
 
@@ -34,7 +33,7 @@ def test_the_script_steps_with_tensorflows_rmsprop(in_tmp, monkeypatch):
     # RMSprop starts at 0: its entries would be at most 0.0075.
     module = load_script(TF)
     monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
-    module.main(module.Args(**dict(ARGS, save_model=True)))
+    module.main(module.Args(**dict(ATARI_ARGS, save_model=True)))
     checkpoint = torch.load(only_run_dir(in_tmp) / "checkpoint.pt", weights_only=True)
     assert checkpoint["update"] == 3
     for state in checkpoint["optimizer"]["state"].values():

@@ -11,7 +11,7 @@ values[t] = V(obs_t); values[4] is the value of the observation after the rollou
 
 import torch
 
-from tests.conftest import load_script
+from tests.helpers import load_script
 
 a2c = load_script("a2c_cartpole.py")
 a2c_gae = load_script("a2c_shared_gae.py")

@@ -6,23 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import (
-    COMMON_BAD_INPUT, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process,
+from tests.helpers import (
+    A2C_TAGS, COMMON_BAD_INPUT, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process,
     run_script,
 )
 
 SCRIPTS = ["a2c_cartpole.py", "a2c_shared_gae.py"]
-TAGS = [
-    "charts/episodic_return",
-    "charts/episodic_length",
-    "charts/SPS",
-    "charts/learning_rate",
-    "losses/policy_loss",
-    "losses/value_loss",
-    "losses/entropy",
-    "losses/explained_variance",
-    "eval/episodic_return",
-]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -35,7 +24,7 @@ def test_smoke(script, tmp_path):
     assert "eval over 2 episodes" in result.stdout and "steps/s" in result.stdout
     run_dir = only_run_dir(tmp_path)
     scalars = read_scalars(run_dir)
-    for tag in TAGS:
+    for tag in A2C_TAGS:
         assert tag in scalars, tag
         assert all(math.isfinite(value) for _, value in scalars[tag]), tag
     assert (run_dir / f"{script[:-3]}.pt").is_file()

@@ -14,11 +14,10 @@ import pytest
 import torch
 import vizdoom
 
-from tests.conftest import (
-    REPO, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process,
+from tests.helpers import (
+    A2C_TAGS, REPO, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process,
     run_script,
 )
-from tests.test_a2c_runs import TAGS
 
 vizdoom_a2c = load_script("a2c_vizdoom.py")
 enjoy = load_script("enjoy.py")
@@ -32,7 +31,7 @@ def test_smoke_two_envs_with_video_leaves_no_game_files(tmp_path):
     assert result.returncode == 0, result.stderr
     run_dir = only_run_dir(tmp_path)
     scalars = read_scalars(run_dir)
-    for tag in TAGS:
+    for tag in A2C_TAGS:
         assert tag in scalars, tag
         assert all(np.isfinite(value) for _, value in scalars[tag]), tag
     saved = torch.load(run_dir / "a2c_vizdoom.pt", weights_only=False)

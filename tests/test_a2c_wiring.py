@@ -15,23 +15,11 @@ so the returns the loss sees can be worked out by hand. One env, rollouts of 5 s
 import pytest
 import torch
 
-from tests.conftest import load_script
+from tests.helpers import COEFS, capture, expected_output_gradients, load_script, record_gradient, recording_step
 
 ARGS = dict(num_envs=1, num_steps=5, gamma=0.5, total_timesteps=10, save_model=False, eval_episodes=0)
 
 
-def capture(monkeypatch, module, name):
-    """Record the output of the module's function `name` at every update."""
-    seen = []
-    original = getattr(module, name)
-
-    def wrapper(*args):
-        result = original(*args)
-        seen.append([a.clone() if isinstance(a, torch.Tensor) else a for a in args] + [result.clone()])
-        return result
-
-    monkeypatch.setattr(module, name, wrapper)
-    return seen
 
 
 # truncated: step 2 bootstraps from V(final obs) = 30: R_2 = 3 + 0.5 * 30 = 18, R_1 = 2 + 0.5 * 18 = 11,
@@ -93,22 +81,7 @@ def test_gae_loop_lambda_one_gives_the_n_step_advantages(env_id, in_tmp, monkeyp
 #     d loss / d logits_t    = -w_t A_t (onehot(a_t) - pi) + ent_coef w_t pi (log pi + H(pi))
 # and 0 for the observation after the rollout: the targets and the advantages are constants, so no
 # gradient reaches V through them (a missing detach shows up here).
-COEFS = dict(vf_coef=0.5, ent_coef=0.1)
 TWO_LOGITS = torch.tensor([3.0, 1.0]).log()  # pi = (0.75, 0.25)
-
-
-def expected_output_gradients(returns, values, weights, actions, logits):
-    """The two formulas above; returns, weights, actions: (T,); values: (T + 1,); logits: (num_actions,)."""
-    pi = logits.softmax(-1)
-    entropy = -(pi * pi.log()).sum()
-    advantages = returns - values[:-1]
-    onehot = torch.nn.functional.one_hot(torch.tensor(actions), len(pi)).float()
-    value_grad = torch.zeros(len(values))
-    value_grad[:-1] = 2 * COEFS["vf_coef"] * weights * (values[:-1] - returns)
-    logit_grad = torch.zeros(len(values), len(pi))
-    logit_grad[:-1] = -(weights * advantages)[:, None] * (onehot - pi)
-    logit_grad[:-1] += COEFS["ent_coef"] * weights[:, None] * pi * (pi.log() + entropy)
-    return value_grad, logit_grad
 
 
 def counting_env_gradients(env_id: str, actions: list[int]):
@@ -117,26 +90,6 @@ def counting_env_gradients(env_id: str, actions: list[int]):
     values = torch.tensor([0.0, 10.0, 20.0, 30.0, 0.0, 10.0])
     weights = torch.tensor([0.25, 0.25, 0.25, 0.0, 0.25])
     return expected_output_gradients(returns, values, weights, actions, TWO_LOGITS)
-
-
-def record_gradient(tensor: torch.Tensor, into: list) -> torch.Tensor:
-    """Keep the gradient that reaches `tensor` in the backward pass (acting passes have none)."""
-    if tensor.requires_grad:
-        tensor.register_hook(lambda grad: into.append(grad.clone()))
-    return tensor
-
-
-def recording_step(envs, into: list):
-    """Make `envs` keep the actions the loop sends to its first env."""
-    step = envs.step
-
-    def step_and_record(actions):
-        into.append(int(actions[0]))
-        return step(actions)
-
-    envs.step = step_and_record
-    return envs
-
 
 
 def test_shared_loop_scales_the_learners_rewards_by_the_std_of_the_discounted_return(in_tmp, monkeypatch):

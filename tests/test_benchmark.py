@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import benchmark.run as bench
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 TINY = "--total-timesteps 4000 --eval-episodes 1"  # 4 envs for REINFORCE: 16 would need 8,000 steps a batch
 

@@ -8,7 +8,7 @@ import cv2
 import pytest
 import torch
 
-from tests.conftest import REPO, load_script, only_run_dir
+from tests.helpers import REPO, load_script, only_run_dir
 
 enjoy = load_script("enjoy.py")
 

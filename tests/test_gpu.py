@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from tests.conftest import load_script, only_run_dir, read_scalars
+from tests.helpers import load_script, only_run_dir, read_scalars
 
 pytestmark = [
     pytest.mark.gpu,

@@ -13,15 +13,14 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import load_script, only_run_dir, openmp_settings, read_scalars, run_script
+from tests.helpers import ATARI_ARGS, load_script, only_run_dir, openmp_settings, read_scalars, run_script
 from tests.fake_envs import ScriptedGames
-from tests.test_a2c_atari import ARGS
 
 VARIANT = "a2c_atari_overlap.py"
 # each variant, its rung and the arguments of a short run of ScriptedGames (1 env, 5 steps an update)
 VARIANTS = {
-    VARIANT: ("a2c_atari.py", ARGS),
-    "a2c_vizdoom_overlap.py": ("a2c_vizdoom.py", dict(ARGS, env_id="VizdoomDefendCenter-v1")),
+    VARIANT: ("a2c_atari.py", ATARI_ARGS),
+    "a2c_vizdoom_overlap.py": ("a2c_vizdoom.py", dict(ATARI_ARGS, env_id="VizdoomDefendCenter-v1")),
 }
 
 

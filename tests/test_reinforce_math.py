@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from tests.conftest import load_script
+from tests.helpers import load_script
 
 reinforce = load_script("reinforce_cartpole.py")
 reinforce_rtg = load_script("reinforce_rtg_cartpole.py")
