@@ -80,7 +80,7 @@ class Args:
     gae_lambda: float = 1.0
     """GAE lambda: 1 gives the n-step advantage of the A2C papers, 0 the one-step TD error"""
     ent_coef: float = 0.01
-    """entropy bonus coefficient"""
+    """entropy bonus coefficient (without one, a policy can turn deterministic before it has learned)"""
     vf_coef: float = 0.5
     """value loss coefficient"""
     max_grad_norm: float = 0.5
