@@ -1,8 +1,8 @@
-"""Training speed of a2c_atari.py and a2c_atari_overlap.py beside Stable-Baselines3's A2C on
+"""Training speed of a2c_atari.py and its variants beside Stable-Baselines3's A2C on
 Breakout, at the same settings.
 
     pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
-    python benchmark/atari_speed.py --repeats 5 --bf16
+    python benchmark/atari_speed.py --repeats 5 --bf16 --bound
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
 default thread count, round by round, and prints training steps per second (agent steps, 4 frames
@@ -12,6 +12,11 @@ seconds spent in `learn()`. Both play 16 envs x 5 steps of Breakout with the cla
 RMSprop (ours PyTorch's, the default; Stable-Baselines3's zoo its TensorFlow-like one; the two cost
 the same) and skip evaluation. Stable-Baselines3 uses its zoo settings: its Atari wrappers on
 BreakoutNoFrameskip-v4 in a DummyVecEnv (the games step one after another in Python).
+
+`--bound` also measures this CPU's limit, each part alone in a fresh process: ALE's 16 games stepped
+5 times (random actions), the network's 5 act passes on 16 frame stacks, and one update on the
+rollout's 16 x 6 stacks (forward, loss, backward, clipping, RMSprop step). A training loop that does
+these one after another cannot beat 80 steps over their sum; the table gives each file's share of it.
 """
 
 import argparse
@@ -21,6 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from rounds import SB3, compare, logged_sps
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,6 +47,52 @@ start = time.time()
 model.learn(total_timesteps=steps)
 print(steps / (time.time() - start))
 """
+
+
+BOUND_JOB = """
+import importlib.util, sys, time
+import numpy as np, torch
+spec = importlib.util.spec_from_file_location("script", sys.argv[1])
+script = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(script)
+args = script.Args(env_id="ALE/Breakout-v5", num_envs=16, **eval(sys.argv[2]))
+envs = script.make_envs(args)
+agent = script.ActorCritic(envs, args)
+optimizer = torch.optim.RMSprop(agent.parameters(), lr=7e-4, alpha=0.99, eps=1e-5)
+obs, _ = envs.reset(seed=1)
+rng = np.random.default_rng(1)
+frames = torch.as_tensor(obs)
+batch = frames.repeat(6, 1, 1, 1)
+seconds = {"games": 0.0, "act": 0.0, "update": 0.0}
+for rollout in range(int(sys.argv[3])):
+    start = time.perf_counter()
+    for _ in range(5):
+        obs, *_ = envs.step(rng.integers(envs.single_action_space.n, size=16))
+    seconds["games"] += time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(5):
+        with torch.no_grad():
+            logits, _ = agent(frames)
+        torch.distributions.Categorical(logits=logits).sample()
+    seconds["act"] += time.perf_counter() - start
+    start = time.perf_counter()
+    logits, values = agent(batch)
+    dist = torch.distributions.Categorical(logits=logits[:80])
+    loss = -(dist.log_prob(dist.sample()) * values[:80].detach()).mean() + values.square().mean() - 0.01 * dist.entropy().mean()
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(agent.parameters(), 0.5)
+    optimizer.step()
+    seconds["update"] += time.perf_counter() - start
+print(*(seconds[part] / int(sys.argv[3]) for part in ("games", "act", "update")))
+"""
+
+
+def bound(network: str, extra: str, rollouts: int) -> tuple:
+    """Seconds per rollout of the games, the act passes and the update, each alone, with `network`'s file."""
+    cmd = [sys.executable, "-c", BOUND_JOB, str(REPO / network), extra, str(rollouts)]
+    result = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return tuple(float(x) for x in result.stdout.strip().splitlines()[-1].split())
 
 
 def ours(args, script: str, seed: int, extra: list) -> float:
@@ -64,7 +116,7 @@ def main():
     parser.add_argument("--total-timesteps", type=int, default=32_000, help="agent steps a run")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each, seeds 1, 2, ...")
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
-    parser.add_argument("--no-variant", action="store_true", help="skip a2c_atari_overlap.py")
+    parser.add_argument("--no-variant", action="store_true", help="skip the variants (overlap, tf_rmsprop)")
     parser.add_argument(
         "--bf16", action="store_true",
         help="also time a2c_atari_overlap.py --bf16",
@@ -73,6 +125,7 @@ def main():
         "--sb3-passive", action="store_true",
         help="also time Stable-Baselines3 with OMP_WAIT_POLICY=PASSIVE, which a2c_atari_overlap.py sets for itself",
     )
+    parser.add_argument("--bound", action="store_true", help="also measure this CPU's limit (see above)")
     args = parser.parse_args()
     if args.total_timesteps < 80 or args.repeats < 1:
         parser.error("--total-timesteps must be at least 80 (one update) and --repeats at least 1")
@@ -81,6 +134,7 @@ def main():
     configurations = [("a2c_atari.py", [])]
     if not args.no_variant:
         configurations.append((variant, []))
+        configurations.append(("a2c_atari_tf_rmsprop.py", []))
         if args.bf16:
             configurations.append((variant, ["--bf16"]))
     jobs = [
@@ -93,7 +147,20 @@ def main():
             passive = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
             jobs.append(("Stable-Baselines3 A2C, OMP_WAIT_POLICY=PASSIVE", lambda seed: sb3(args, seed, passive)))
     print(f"Breakout, 16 envs x 5 steps, {args.total_timesteps:,} agent steps a run")
-    compare(jobs, args.repeats)
+    medians = compare(jobs, args.repeats)
+    if args.bound:
+        print("\nThis CPU's limit, each part alone (seconds per rollout of 16 envs x 5 steps, medians of 3 runs of 50):")
+        print("| network | games | act passes | update | bound, steps/s | share of it |\n|---|---|---|---|---|---|")
+        networks = [("a2c_atari.py", "{}", ["a2c_atari.py"]),
+                    ("a2c_atari_overlap.py", "{}", ["a2c_atari_overlap.py"])]
+        if args.bf16:
+            networks.append(("a2c_atari_overlap.py", "{'bf16': True}", ["a2c_atari_overlap.py --bf16"]))
+        for network, extra, names in networks:
+            parts = np.median([bound(network, extra, 50) for _ in range(3)], axis=0)
+            limit = 80 / parts.sum()
+            shares = ", ".join(f"{name} {medians[name] / limit:.0%}" for name in names if name in medians)
+            label = network + (" --bf16" if "bf16" in extra else "")
+            print(f"| {label} | {parts[0]:.4f} | {parts[1]:.4f} | {parts[2]:.4f} | {limit:,.0f} | {shares or '-'} |")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ def logged_sps(folder: str) -> float:
 
 
 def compare(jobs: list, repeats: int):
-    """Runs every (name, job(seed) -> steps/s) once a round, seeds 1, 2, ..., and prints the table.
+    """Runs every (name, job(seed) -> steps/s) once a round, seeds 1, 2, ..., prints the table and
+    returns each name's median.
 
     Round by round, every implementation once a round: a machine whose speed drifts (a shared
     virtual machine does) then slows all of them alike instead of whichever ran last.
@@ -32,3 +33,4 @@ def compare(jobs: list, repeats: int):
     for name, values in sps.items():
         ratio = f"{np.median(values) / sb3_median:.2f}x" if sb3_median else "-"
         print(f"| {name} | {np.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {ratio} |")
+    return {name: float(np.median(values)) for name, values in sps.items()}
