@@ -58,7 +58,9 @@ def test_other_discrete_envs_run_to_the_end(script, env_id, tmp_path):
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_learns_cartpole_on_a_small_budget(script, in_tmp):
     module = load_script(script)
-    module.main(module.Args(total_timesteps=60_000, save_model=False, eval_episodes=0))
+    # 40k steps for 16 envs, 60k for 8 (the shared network's seed 1 made 41 over its last 100 episodes at 40k)
+    budget = 40_000 if module.Args().num_envs == 16 else 60_000
+    module.main(module.Args(total_timesteps=budget, save_model=False, eval_episodes=0))
     returns = [value for _, value in read_scalars(only_run_dir(in_tmp))["charts/episodic_return"]]
     # a random policy averages about 22 on CartPole
     assert np.mean(returns[:20]) < 50
