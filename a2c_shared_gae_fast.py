@@ -1,8 +1,10 @@
 """A2C on CartPole with one shared network and GAE(lambda) advantages, with CPU speed tricks.
 
 The algorithm, the arguments and the defaults are a2c_shared_gae.py's; only how the arithmetic is done
-changes. Each trick below names the textbook form it replaces and the speed it bought (docs/speed.md):
-`diff a2c_shared_gae.py a2c_shared_gae_fast.py` is the lesson in speed.
+changes. Each trick below names the textbook form it replaces and what it bought: the steps/s of this file
+over this file without that one trick, the median of 4 rounds on a 2-core AMD EPYC (docs/speed.md).
+Together they made 1.72x a2c_shared_gae.py's steps/s. `diff a2c_shared_gae.py a2c_shared_gae_fast.py`
+is the lesson in speed.
 
 Synchronous advantage actor-critic (Mnih et al. 2016) with generalized advantage estimation
 (Schulman et al. 2016, "High-dimensional continuous control using generalized advantage
@@ -159,7 +161,7 @@ class ActorCritic(nn.Module):
         return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)
 
     def logits(self, obs: torch.Tensor) -> torch.Tensor:
-        """Action logits alone, in place of forward() when acting: the value head is not run."""
+        """Action logits alone, in place of forward() when acting: the value head is not run (1.05x)."""
         return self.policy_head(self.torso(obs))
 
 
@@ -184,7 +186,7 @@ def gae_advantages(rewards, values, terminated, is_reset, gamma: float, gae_lamb
 
 
 def clip_grad_norm_(params: list, max_norm: float):
-    """nn.utils.clip_grad_norm_'s arithmetic without its per-call grouping of the grads by device and dtype."""
+    """nn.utils.clip_grad_norm_'s arithmetic without its per-call grouping of the grads by device and dtype (1.14x)."""
     grads = [param.grad for param in params]
     norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(grad) for grad in grads]))
     scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)
@@ -254,10 +256,10 @@ def main(args: Args) -> dict:
 
     agent = ActorCritic(envs, args).to(device)
     params = list(agent.parameters())  # listed once, not on every clip
-    # fused=True in place of Adam's default: its step as one kernel, not several small ops per parameter
+    # fused=True in place of Adam's default: its step as one kernel, not several small ops per parameter (1.15x)
     optimizer = torch.optim.Adam(params, lr=args.learning_rate, fused=True)
 
-    # NumPy buffers in place of tensors written step by step: one tensor each per rollout, not per step
+    # NumPy buffers in place of tensors written step by step: one tensor each per rollout, not per step (1.20x)
     obs_np = np.zeros((args.num_steps + 1, args.num_envs) + envs.single_observation_space.shape, dtype=np.float32)
     actions = torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device)
     rewards_np = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
@@ -288,7 +290,7 @@ def main(args: Args) -> dict:
             is_reset_np[step] = next_is_reset
             with torch.no_grad():
                 logits = agent.logits(torch.as_tensor(obs_np[step], device=device))
-            # Gumbel-max in place of Categorical(logits=logits).sample(): the same distribution, no argument checks
+            # Gumbel-max in place of Categorical(logits=logits).sample(): the same draws, no argument checks (1.31x)
             torch.argmax(logits - torch.empty_like(logits).exponential_().log(), dim=-1, out=actions[step])
             next_obs, reward, terminated, truncated, _ = envs.step(actions[step].cpu().numpy())
             rewards_np[step] = reward
@@ -327,7 +329,7 @@ def main(args: Args) -> dict:
         learn = is_reset_buf == 0  # reset steps carry no decision of the agent's
         # each learned-from step's weight in the batch means; a reset step's is 0
         step_weight = learn / learn.sum().clamp(min=1)
-        # log_softmax in place of Categorical(logits): the same log-probs and entropy, no distribution object
+        # log_softmax in place of Categorical(logits): the same log-probs and entropy, no distribution object (1.28x)
         log_pi = logits[:-1].log_softmax(dim=-1)
         log_prob = log_pi.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
         policy_loss = -(step_weight * advantages * log_prob).sum()

@@ -19,7 +19,6 @@ rollout's 16 x 6 stacks (forward, loss, backward, clipping, RMSprop step). A tra
 these one after another cannot beat 80 steps over their sum; the table gives each file's share of it.
 """
 
-import argparse
 import os
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from rounds import SB3, compare, logged_sps
+from rounds import SB3, Parser, compare, logged_sps
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -78,7 +77,8 @@ for rollout in range(int(sys.argv[3])):
     start = time.perf_counter()
     logits, values = agent(batch)
     dist = torch.distributions.Categorical(logits=logits[:80])
-    loss = -(dist.log_prob(dist.sample()) * values[:80].detach()).mean() + values.square().mean() - 0.01 * dist.entropy().mean()
+    advantages = values[:80].detach()
+    loss = -(dist.log_prob(dist.sample()) * advantages).mean() + values.square().mean() - 0.01 * dist.entropy().mean()
     optimizer.zero_grad()
     loss.backward()
     torch.nn.utils.clip_grad_norm_(agent.parameters(), 0.5)
@@ -112,7 +112,7 @@ def sb3(args, seed: int, env: dict | None = None) -> float:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(__doc__)
     parser.add_argument("--total-timesteps", type=int, default=32_000, help="agent steps a run")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each, seeds 1, 2, ...")
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
@@ -149,7 +149,7 @@ def main():
     print(f"Breakout, 16 envs x 5 steps, {args.total_timesteps:,} agent steps a run")
     medians = compare(jobs, args.repeats)
     if args.bound:
-        print("\nThis CPU's limit, each part alone (seconds per rollout of 16 envs x 5 steps, medians of 3 runs of 50):")
+        print("\nThis CPU's limit, each part alone (seconds per rollout of 16 envs x 5 steps; medians of 3 runs of 50)")
         print("| network | games | act passes | update | bound, steps/s | share of it |\n|---|---|---|---|---|---|")
         networks = [("a2c_atari.py", "{}", ["a2c_atari.py"]),
                     ("a2c_atari_overlap.py", "{}", ["a2c_atari_overlap.py"])]

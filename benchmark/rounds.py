@@ -1,12 +1,32 @@
-"""What the speed benchmarks share: the training speed a run logged, and implementations timed
-round by round against Stable-Baselines3's with a markdown table of the medians."""
+"""What the speed benchmarks share: their command line, the training speed a run logged, and
+implementations timed round by round against Stable-Baselines3's with a markdown table of the medians."""
 
+import argparse
+import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 SB3 = "Stable-Baselines3 A2C"
+
+
+class Parser(argparse.ArgumentParser):
+    """A speed script's command line: its docstring as the help, a mistake as one `error:` line and exit status 2."""
+
+    def __init__(self, doc: str):
+        super().__init__(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    def error(self, message: str):
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+    def parse_args(self, *args, **kwargs):
+        parsed = super().parse_args(*args, **kwargs)
+        if not parsed.no_sb3 and importlib.util.find_spec("stable_baselines3") is None:
+            self.error("Stable-Baselines3 is not installed: pip install stable-baselines3==2.9.2, or add --no-sb3")
+        return parsed
 
 
 def logged_sps(folder: str) -> float:

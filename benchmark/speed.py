@@ -11,14 +11,13 @@ Stable-Baselines3's as `total_timesteps` over the seconds spent in `learn()`. Bo
 CartPole policy), and no evaluation.
 """
 
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from rounds import SB3, compare, logged_sps
+from rounds import SB3, Parser, compare, logged_sps
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -57,7 +56,7 @@ def one_thread() -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(__doc__)
     parser.add_argument("--num-envs", type=int, default=8)
     parser.add_argument("--num-steps", type=int, default=5)
     parser.add_argument("--total-timesteps", type=int, default=100_000)
@@ -67,6 +66,9 @@ def main():
     args = parser.parse_args()
     if args.num_envs < 1 or args.num_steps < 1 or args.repeats < 1:
         parser.error("--num-envs, --num-steps and --repeats must be at least 1")
+    missing = [script for script in args.scripts if not (REPO / script).is_file()]
+    if missing:
+        parser.error(f"--scripts: no such file: {missing[0]}")
 
     jobs = [(script, lambda seed, s=script: ours(s, args, seed)) for script in args.scripts]
     if not args.no_sb3:

@@ -16,14 +16,13 @@ evaluation. Stable-Baselines3 runs the games in a SubprocVecEnv and stacks the f
 process (VecFrameStack).
 """
 
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from rounds import SB3, compare, logged_sps
+from rounds import SB3, Parser, compare, logged_sps
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -74,7 +73,7 @@ def sb3(args, seed: int, env: dict | None = None) -> float:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(__doc__)
     parser.add_argument("--total-timesteps", type=int, default=40_000, help="agent steps a run")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each, seeds 1, 2, ...")
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")

@@ -135,7 +135,9 @@ A2C_TAGS = [
 ]
 
 # a few Atari steps in this process: one env, three updates of 5 steps, nothing saved or evaluated
-ATARI_ARGS = dict(env_id="ALE/Breakout-v5", num_envs=1, num_steps=5, total_timesteps=15, save_model=False, eval_episodes=0)
+ATARI_ARGS = dict(
+    env_id="ALE/Breakout-v5", num_envs=1, num_steps=5, total_timesteps=15, save_model=False, eval_episodes=0
+)
 
 # the loss coefficients of the hand-worked gradients (tests/test_a2c_wiring.py)
 COEFS = dict(vf_coef=0.5, ent_coef=0.1)

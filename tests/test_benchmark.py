@@ -136,3 +136,21 @@ def test_sweep_on_a_two_node_ray_cluster(tmp_path, monkeypatch):
     assert "error: --num-envs must be at least 1, got 0" in table  # the failed runs' console tails
     assert "a Ray cluster of 2 nodes and 2 CPUs" in table
     assert (out / "curves.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    "script,argv,mentions",
+    [
+        ("speed.py", ["--repeats", "0", "--no-sb3"], "--repeats"),
+        ("speed.py", ["--scripts", "no_such_script.py", "--no-sb3"], "no_such_script.py"),
+        ("atari_speed.py", ["--total-timesteps", "10", "--no-sb3"], "--total-timesteps"),
+        ("vizdoom_speed.py", ["--repeats", "0", "--no-sb3"], "--repeats"),
+    ],
+)
+def test_the_speed_scripts_refuse_a_mistake_with_one_line(script, argv, mentions, tmp_path):
+    result = subprocess.run([sys.executable, str(REPO / "benchmark" / script), *argv], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and mentions in lines[0], result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -40,7 +40,8 @@ def test_without_its_ideas_it_is_the_rung(variant, in_tmp, monkeypatch):
     for tag in rung:
         if tag != "charts/SPS":
             assert [step for step, _ in rung[tag]] == [step for step, _ in variant[tag]], tag
-            assert [value for _, value in rung[tag]] == pytest.approx([value for _, value in variant[tag]], rel=1e-4), tag
+            values = [value for _, value in variant[tag]]
+            assert [value for _, value in rung[tag]] == pytest.approx(values, rel=1e-4), tag
 
 
 def test_overlap_update_short_run_in_vizdoom_leaves_no_game_files(tmp_path):

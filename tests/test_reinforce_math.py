@@ -47,7 +47,8 @@ def test_episode_still_running_sums_to_the_end():
     dones = torch.zeros(3, 1)
     # gamma 0.9: 1 + 0.9 + 0.81 = 2.71, then 1.9, then 1
     torch.testing.assert_close(reinforce_rtg.rewards_to_go(rewards, dones, 0.9), torch.tensor([[2.71], [1.9], [1.0]]))
-    torch.testing.assert_close(reinforce.whole_episode_returns(rewards, dones, 0.9), torch.tensor([[2.71], [2.71], [2.71]]))
+    expected = torch.tensor([[2.71], [2.71], [2.71]])
+    torch.testing.assert_close(reinforce.whole_episode_returns(rewards, dones, 0.9), expected)
 
 
 @pytest.mark.parametrize("module", [reinforce, reinforce_rtg], ids=["whole", "rtg"])
