@@ -1,4 +1,6 @@
-"""The A2C CartPole scripts run end to end as a user runs them: smoke, learning, determinism, bad input."""
+"""The A2C CartPole scripts' own promises: reset steps neither counted nor rewarded, other classic-control
+envs run, a modest return on a small budget, one torch thread, and their bad input (what every script
+promises is in tests/test_contract.py)."""
 
 import math
 
@@ -6,30 +8,19 @@ import numpy as np
 import pytest
 import torch
 
-from tests.helpers import (
-    A2C_TAGS, MLP_BAD_INPUT, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process,
-    run_script,
-)
+from tests.helpers import MLP_BAD_INPUT, assert_rejected, load_script, only_run_dir, read_scalars, run_in_process
 
 SCRIPTS = ["a2c_cartpole.py", "a2c_shared_gae.py", "a2c_shared_gae_fast.py"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_smoke(script, tmp_path):
-    result = run_script(
-        script, "--num-envs", "8", "--num-steps", "5", "--total-timesteps", "4000", "--eval-episodes", "2",
-        "--capture-video", cwd=tmp_path,
+def test_reset_steps_are_neither_counted_nor_rewarded(script, tmp_path):
+    result = run_in_process(
+        script, "--num-envs", "8", "--num-steps", "5", "--total-timesteps", "4000", "--eval-episodes", "0",
+        "--no-save-model", cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "eval over 2 episodes" in result.stdout and "steps/s" in result.stdout
-    run_dir = only_run_dir(tmp_path)
-    scalars = read_scalars(run_dir)
-    for tag in A2C_TAGS:
-        assert tag in scalars, tag
-        assert all(math.isfinite(value) for _, value in scalars[tag]), tag
-    assert (run_dir / f"{script[:-3]}.pt").is_file()
-    assert len(list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))) == 2
-    assert_summary(result, run_dir)
+    scalars = read_scalars(only_run_dir(tmp_path))
 
     # reset steps are neither counted nor rewarded: on CartPole (reward 1 per step) a return equals
     # its length, and of the 100 updates x 8 envs x 5 steps every step is counted but the reset
@@ -42,10 +33,10 @@ def test_smoke(script, tmp_path):
     assert sum(lengths) <= final_step
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
+@pytest.mark.parametrize("script", ["a2c_cartpole.py", "a2c_shared_gae.py"])
 @pytest.mark.parametrize("env_id", ["Acrobot-v1", "MountainCar-v0"])
 def test_other_discrete_envs_run_to_the_end(script, env_id, tmp_path):
-    result = run_script(
+    result = run_in_process(
         script, "--env-id", env_id, "--num-envs", "2", "--total-timesteps", "600", "--eval-episodes", "1",
         cwd=tmp_path,
     )

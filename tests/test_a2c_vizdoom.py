@@ -143,10 +143,10 @@ def test_gae_does_not_bootstrap_from_the_screen_after_an_end():
     torch.testing.assert_close(advantages, torch.tensor([[-0.5], [-3.0], [0.0]]))
 
 
+# the ViZDoom files' own mistakes, beyond the common ones of tests/test_contract.py
 BAD_INPUT = [
     (["--env-id", "VizdoomDeadlyCorridor-v1"], "this script takes one of VizdoomDefendCenter-v1"),
     (["--env-id", "CartPole-v1"], "this script takes one of"),
-    (["--num-envs", "0"], "--num-envs"),
     (["--reward-scale", "0"], "--reward-scale"),
     (["--shot-cost", "-0.1"], "--shot-cost"),
     (["--max-buttons-pressed", "0"], "--max-buttons-pressed"),

@@ -1,4 +1,6 @@
-"""The REINFORCE scripts run end to end as a user runs them: smoke, learning, determinism, bad input."""
+"""The REINFORCE scripts' own promises: only complete episodes count, other classic-control envs run, a
+modest return on a small budget, equal returns give no gradient, and their bad input (what every script
+promises is in tests/test_contract.py)."""
 
 import math
 
@@ -6,37 +8,17 @@ import numpy as np
 import pytest
 import torch
 
-from tests.helpers import (
-    MLP_BAD_INPUT, assert_rejected, assert_summary, load_script, only_run_dir, read_scalars, run_in_process,
-    run_script,
-)
+from tests.helpers import MLP_BAD_INPUT, assert_rejected, load_script, only_run_dir, read_scalars, run_in_process
 
 SCRIPTS = ["reinforce_cartpole.py", "reinforce_rtg_cartpole.py"]
-TAGS = [
-    "charts/episodic_return",
-    "charts/episodic_length",
-    "charts/SPS",
-    "charts/learning_rate",
-    "losses/policy_loss",
-    "losses/entropy",
-    "eval/episodic_return",
-]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_smoke(script, tmp_path):
-    result = run_script(script, "--total-timesteps", "8000", "--eval-episodes", "2", "--capture-video", cwd=tmp_path)
+def test_only_complete_episodes_count(script, tmp_path):
+    result = run_in_process(script, "--total-timesteps", "8000", "--eval-episodes", "0", "--no-save-model",
+                            cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "eval over 2 episodes" in result.stdout
-    assert "steps/s" in result.stdout
-    run_dir = only_run_dir(tmp_path)
-    scalars = read_scalars(run_dir)
-    for tag in TAGS:
-        assert tag in scalars, tag
-        assert all(math.isfinite(value) for _, value in scalars[tag]), tag
-    assert (run_dir / f"{script[:-3]}.pt").is_file()
-    assert len(list((tmp_path / "videos" / run_dir.name).glob("*.mp4"))) == 2
-    assert_summary(result, run_dir)
+    scalars = read_scalars(only_run_dir(tmp_path))
 
     # only complete episodes count: each logged step is the running sum of the episode lengths,
     # and on CartPole (reward 1 per step) a return equals its length, so no reset step crept in
@@ -52,7 +34,7 @@ def test_smoke(script, tmp_path):
 @pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("env_id", ["Acrobot-v1", "MountainCar-v0"])
 def test_other_discrete_envs_run_to_the_end(script, env_id, tmp_path):
-    result = run_script(
+    result = run_in_process(
         script, "--env-id", env_id, "--num-envs", "2", "--total-timesteps", "1000", "--eval-episodes", "1",
         cwd=tmp_path,
     )
