@@ -22,13 +22,19 @@ cluster. The scripts travel with the tasks (Ray's runtime_env working_dir), and 
 run's files back, so the nodes need the requirements installed but no shared filesystem.
 
 Running the same command again with the same `--out` runs only what has no finished run there (a run
-is finished when it has written its summary.json); an unfinished run's folder is kept beside it as
-`seed<k>.unfinished<n>`. A run that fails is a row that says so, with the end of its console output.
+is finished when it has written its summary.json) and names the runs it reused. A finished run is reused
+only if its folder's command.json holds the same script and arguments; a finished run made with others
+(another `--env-id`, `--extra` or `--num-cpus`) is refused with one line, before anything runs: give such
+a command its own `--out`. An unfinished run's folder is kept beside it as `seed<k>.unfinished<n>`. A
+run that fails is a row that says so, with the end of its console output. A seed, a script or a sweep
+value given twice is refused (the two runs would share a folder).
 
 "Solved" follows Gym's definition: the mean return of the last 100 training episodes reaches
 `--solve-threshold`, by default the env's own (CartPole-v1 475, Acrobot-v1 -100, MountainCar-v0
 -110, the reward thresholds of their gymnasium registrations). Wall seconds count from the run's
 first event (its hyperparameter table, written before the envs start) to the episode that solved it.
+A run that ended fewer episodes than the window says over how many its "mean of the last" is, and
+one that ended none says so.
 """
 
 import argparse
@@ -88,6 +94,11 @@ def parse_args(argv=None):
     for script in args.scripts:
         if not (REPO / script).is_file():
             fail(f"no script {script} in {REPO}")
+    # two runs of one seed would share a folder
+    for flag, values in (("--scripts", args.scripts), ("--seeds", args.seeds)):
+        twice = [value for value in values if values.count(value) > 1]
+        if twice:
+            fail(f"{flag}: {twice[0]} is given twice")
     if args.summarize_only and args.out is None:
         fail("--summarize-only needs --out")
     if args.ray_address and args.cluster != "ray":
@@ -146,6 +157,9 @@ def sweep_grid(sweeps: list, fields: dict) -> list:
         values = [value.strip() for value in values.split(",")]
         if not name or not all(values):
             fail(f"--sweep {sweep!r}: expected NAME=V1,V2,... with no empty value")
+        twice = [value for value in values if values.count(value) > 1]
+        if twice:
+            fail(f"--sweep {name}: the value {twice[0]} is given twice")
         if name in OWN_FLAGS:
             fail(f"--sweep {name}: this runner sets it; use {OWN_FLAGS[name]}")
         if name in (axis_name for axis_name, _ in axes):
@@ -286,21 +300,31 @@ def run_on_ray(todo: list, args, report) -> str:
     return where
 
 
-def prepare(jobs: list, out: Path) -> list:
-    """The runs with no finished run in `out`; an unfinished one's folder is moved aside, not deleted."""
-    todo = []
-    for script, combo, seed in jobs:
+def prepare(jobs: list, out: Path) -> tuple[list, list]:
+    """The runs to make and the finished runs in `out` to reuse. A finished run is reused only if it was
+    made with the same script and arguments (its folder's command.json); one made with others is refused,
+    before anything runs. An unfinished run's folder is moved aside, not deleted."""
+    todo, reused = [], []
+    for script, combo, seed, flags in jobs:
         folder = run_folder(out, script, combo, seed)
+        command = {"script": script, "args": flags}
         if is_finished(folder):
+            saved = folder / "command.json"
+            if not saved.exists() or json.loads(saved.read_text()) != command:
+                fail(f"{folder} holds a finished run made with other arguments than `{script} {' '.join(flags)}`; "
+                     "give another --out")
+            reused.append((script, combo, seed))
             continue
+        todo.append((script, combo, seed, folder, flags))
+    for script, _, _, folder, flags in todo:
         if folder.exists():
             attempt = 1
             while folder.with_name(f"{folder.name}.unfinished{attempt}").exists():
                 attempt += 1
             folder.rename(folder.with_name(f"{folder.name}.unfinished{attempt}"))
         folder.mkdir(parents=True)
-        todo.append((script, combo, seed, folder))
-    return todo
+        (folder / "command.json").write_text(json.dumps({"script": script, "args": flags}, indent=2))
+    return todo, reused
 
 
 def read_run(folder: Path, threshold: float, window: int) -> dict:
@@ -318,15 +342,19 @@ def read_run(folder: Path, threshold: float, window: int) -> dict:
     acc.Reload()
     tags = acc.Tags()
     start = acc.Tensors("hyperparameters/text_summary")[0].wall_time
-    episodes = acc.Scalars("charts/episodic_return")
-    steps = np.array([e.step for e in episodes])
-    returns = np.array([e.value for e in episodes])
+    # a run whose budget ended before its first episode did has no return to read
+    episodes = acc.Scalars("charts/episodic_return") if "charts/episodic_return" in tags["scalars"] else []
+    steps = np.array([e.step for e in episodes], dtype=np.int64)
+    returns = np.array([e.value for e in episodes], dtype=np.float64)
     walls = np.array([e.wall_time for e in episodes]) - start
     run = {"steps": steps, "returns": returns, "solved_step": None, "solved_seconds": None}
-    run["last"] = returns[-window:].mean()
+    run["episodes"] = len(returns)
+    run["last"] = returns[-window:].mean() if len(returns) else None  # over fewer episodes where there are fewer
     if len(returns) >= window:
-        running_mean = np.convolve(returns, np.ones(window) / window, mode="valid")
-        hits = np.nonzero(running_mean >= threshold)[0]
+        # sums compared with window * threshold, not means with the threshold: a mean rounds (100 returns
+        # of 195 average 194.99999999999994), while sums of whole returns are exact in float64
+        window_sums = np.convolve(returns, np.ones(window), mode="valid")
+        hits = np.nonzero(window_sums >= threshold * window)[0]
         if len(hits):
             index = hits[0] + window - 1
             run["solved_step"], run["solved_seconds"] = int(steps[index]), float(walls[index])
@@ -336,6 +364,15 @@ def read_run(folder: Path, threshold: float, window: int) -> dict:
         if f"eval/episodic_return{key}" in tags["scalars"]:
             run[f"eval{key}"] = acc.Scalars(f"eval/episodic_return{key}")[-1].value
     return run
+
+
+def fewer(seed_runs: list, window: int) -> str:
+    """What the mean of the last `window` episodes is over, where some seeds ended fewer episodes."""
+    short = [r["episodes"] for r in seed_runs if 0 < r["episodes"] < window]
+    none = sum(r["episodes"] == 0 for r in seed_runs)
+    notes = [f"{len(short)} of {len(seed_runs)} seeds over fewer episodes: {min(short)}-{max(short)}"] if short else []
+    notes += [f"{none} of {len(seed_runs)} seeds ended no episode"] if none else []
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def spread(values, fmt="{:,.0f}") -> str:
@@ -381,7 +418,8 @@ def summarize(args, runs: dict, where: str, wall: float) -> str:
             f"| {combo_label(script, combo)} | {len(solved)}/{len(args.seeds)}{f' ({failed} failed)' * bool(failed)} "
             f"| {spread([r['solved_step'] for r in solved])} "
             f"| {spread([r['solved_seconds'] for r in solved], '{:.1f}')} "
-            f"| {spread([r['last'] for r in seed_runs], '{:.1f}')} "
+            f"| {spread([r['last'] for r in seed_runs if r['last'] is not None], '{:.1f}')}"
+            f"{fewer(seed_runs, args.window)} "
             f"| {eval_text} | {good}/{len(args.seeds)} "
             f"| {spread([r['sps'] for r in seed_runs if 'sps' in r])} |"
         )
@@ -398,7 +436,11 @@ def summarize(args, runs: dict, where: str, wall: float) -> str:
                 cells.append(f"seed {seed}: not run")
             else:
                 solved = f"{r['solved_step']:,}" if r.get("solved_step") else "not solved"
-                cells.append(f"seed {seed}: {solved} / {r['last']:.1f} / {r.get('eval', float('nan')):.1f}")
+                if r["last"] is None:
+                    last = "no episode ended"
+                else:
+                    last = f"{r['last']:.1f}" + (f" (over {r['episodes']})" if r["episodes"] < args.window else "")
+                cells.append(f"seed {seed}: {solved} / {last} / {r.get('eval', float('nan')):.1f}")
         lines.append(f"- {combo_label(script, combo)}: " + "; ".join(cells))
     if failures:
         lines += ["", "Failed runs (the end of their console output):"]
@@ -460,16 +502,16 @@ def main(argv=None):
     where, wall = f"{machine()}, {args.workers} runs at a time", 0.0
     if not args.summarize_only:
         out.mkdir(parents=True, exist_ok=True)
-        todo = prepare(jobs, out)
-        print(f"{len(jobs)} runs into {out}: {len(jobs) - len(todo)} finished there already, {len(todo)} to run",
-              flush=True)
+        todo, reused = prepare([(*job, script_args(job[0], job[2], job[1], args, extra)) for job in jobs], out)
+        print(f"{len(jobs)} runs into {out}: {len(reused)} finished there already with the same arguments, "
+              f"{len(todo)} to run", flush=True)
+        for script, combo, seed in reused:
+            print(f"reused: {combo_label(script, combo)} seed {seed}", flush=True)
 
         def report(script, combo, seed, code):
             outcome = "done" if code == 0 else f"FAILED ({'lost' if code is None else f'exit {code}'})"
             print(f"{combo_label(script, combo)} seed {seed}: {outcome}", flush=True)
 
-        todo = [(script, combo, seed, folder, script_args(script, seed, combo, args, extra))
-                for script, combo, seed, folder in todo]
         start = time.time()
         if args.cluster == "ray":
             where = run_on_ray(todo, args, report)

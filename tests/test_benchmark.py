@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -33,6 +34,7 @@ def refusal(capsys, *argv: str) -> str:
         ("seed=1,2", "use --seeds"),
         ("ent-coef", "expected NAME=V1,V2"),
         ("ent-coef=0,,1", "expected NAME=V1,V2"),
+        ("ent-coef=0.1,0.1", "the value 0.1 is given twice"),
     ],
 )
 def test_sweep_refusals(capsys, tmp_path, sweep, mentions):
@@ -40,6 +42,56 @@ def test_sweep_refusals(capsys, tmp_path, sweep, mentions):
     line = refusal(capsys, "--scripts", "reinforce_rtg_cartpole.py", "--sweep", sweep, "--out", str(out))
     assert mentions in line
     assert not out.exists()
+
+
+@pytest.mark.parametrize("argv,mentions", [(["--seeds", "1", "2", "1"], "--seeds: 1 is given twice"),
+                                           (["--scripts", "a2c_cartpole.py", "a2c_cartpole.py"], "--scripts")])
+def test_a_seed_or_script_given_twice_is_refused(capsys, tmp_path, argv, mentions):
+    # two runs of one seed would share a folder (and leave an empty seed1.unfinished1)
+    out = tmp_path / "out"
+    scripts = [] if "--scripts" in argv else ["--scripts", "a2c_cartpole.py"]
+    assert mentions in refusal(capsys, *scripts, *argv, "--out", str(out))
+    assert not out.exists()
+
+
+def fake_run(folder, returns: list, steps_per_episode: int = 10):
+    """A finished run's folder as a script leaves it: TensorBoard events (the hyperparameters first, then
+    one return an episode) and summary.json."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    run_dir = folder / "runs" / "fake"
+    writer = SummaryWriter(str(run_dir))
+    writer.add_text("hyperparameters", "|param|value|")
+    for episode, value in enumerate(returns, start=1):
+        writer.add_scalar("charts/episodic_return", value, episode * steps_per_episode)
+    writer.add_scalar("charts/SPS", 1000, max(len(returns), 1) * steps_per_episode)
+    writer.close()
+    (run_dir / "summary.json").write_text("{}")
+
+
+def test_a_window_whose_mean_is_exactly_the_threshold_solves(tmp_path):
+    # 100 returns of 195 average 195 exactly, but np.convolve with weights 1/100 gave 194.99999999999994;
+    # the window of 50 returns of 450 and 50 of 500 averages 475 exactly: both must count as solved,
+    # at the 100th episode (step 1,000), and 99 returns of 195 then one of 194 must not
+    for returns, threshold, solved in (([195.0] * 100, 195, 1000), ([450.0] * 50 + [500.0] * 50, 475, 1000),
+                                       ([195.0] * 99 + [194.0], 195, None)):
+        folder = tmp_path / f"{threshold}-{len(returns)}-{returns[-1]}"
+        fake_run(folder, returns)
+        assert bench.read_run(folder, threshold, 100)["solved_step"] == solved
+
+
+def test_runs_with_no_episode_or_fewer_than_the_window_say_so(tmp_path):
+    fake_run(tmp_path / "none" / "seed1", [])
+    fake_run(tmp_path / "few" / "seed1", [10.0, 20.0, 30.0])
+    runs = {(name, (), 1): bench.read_run(tmp_path / name / "seed1", 475, 100) for name in ("none", "few")}
+    assert runs[("none", (), 1)]["last"] is None and runs[("few", (), 1)]["last"] == 20.0
+    args = SimpleNamespace(env_id="CartPole-v1", seeds=[1], extra="", window=100, solve_threshold=475,
+                           scripts=["none", "few"], combos=[()])
+    table = bench.summarize(args, runs, "here", 0.0)
+    assert "| none | 0/1 | - | - | - (1 of 1 seeds ended no episode) |" in table  # no mean of nothing
+    assert "| few | 0/1 | - | - | 20.0 (20.0-20.0) (1 of 1 seeds over fewer episodes: 3-3) |" in table
+    assert "- none: seed 1: not solved / no episode ended / nan" in table
+    assert "- few: seed 1: not solved / 20.0 (over 3) / nan" in table
 
 
 def test_sweep_grid_flags_and_folders(tmp_path):
@@ -90,7 +142,7 @@ def test_a_rerun_runs_only_what_has_not_finished(tmp_path):
         return result.stdout
 
     first = bench_command("1")
-    assert "1 runs into" in first and "0 finished there already, 1 to run" in first
+    assert "1 runs into" in first and "0 finished there already with the same arguments, 1 to run" in first
     assert "reinforce_cartpole.py seed 1: done" in first and "ray imported: False" in first
     seed1 = out / "reinforce_cartpole" / "seed1"
     events_before = {path: path.stat().st_mtime_ns for path in seed1.rglob("*")}
@@ -99,7 +151,8 @@ def test_a_rerun_runs_only_what_has_not_finished(tmp_path):
     (out / "reinforce_cartpole" / "seed3" / "stdout.txt").write_text("step 2,000/4,000\n")
 
     second = bench_command("1", "2", "3")
-    assert "3 runs into" in second and "1 finished there already, 2 to run" in second
+    assert "3 runs into" in second and "1 finished there already with the same arguments, 2 to run" in second
+    assert "reused: reinforce_cartpole.py seed 1" in second
     assert {path: path.stat().st_mtime_ns for path in seed1.rglob("*")} == events_before
     kept = out / "reinforce_cartpole" / "seed3.unfinished1" / "stdout.txt"
     assert kept.read_text() == "step 2,000/4,000\n"
@@ -107,6 +160,16 @@ def test_a_rerun_runs_only_what_has_not_finished(tmp_path):
         assert bench.is_finished(out / "reinforce_cartpole" / f"seed{seed}")
     table = (out / "results.md").read_text()
     assert "| reinforce_cartpole.py | 0/3 |" in table and "not run" not in table and "FAILED" not in table
+
+    # the same folder with other arguments: refused before anything runs, the runs there untouched
+    other = subprocess.run(
+        [sys.executable, str(REPO / "benchmark" / "run.py"), "--scripts", "reinforce_cartpole.py", "--seeds", "1",
+         "--env-id", "Acrobot-v1", "--extra", TINY + " --num-envs 4", "--out", str(out)],
+        capture_output=True, text=True, timeout=60)
+    assert other.returncode == 2
+    lines = other.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "other arguments" in lines[0]
+    assert {path: path.stat().st_mtime_ns for path in seed1.rglob("*")} == events_before
 
 
 def test_sweep_on_a_two_node_ray_cluster(tmp_path, monkeypatch):
