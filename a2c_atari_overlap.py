@@ -318,7 +318,9 @@ def main(args: Args) -> dict:
     # a resumed run goes on in its own folder
     run_dir = (os.path.dirname(args.resume) or ".") if checkpoint else f"runs/{make_run_dir(args)}"
     run_name = os.path.basename(os.path.abspath(run_dir))
-    writer = SummaryWriter(run_dir)
+    # a resumed run drops what its earlier part logged after the checkpoint (a hard kill's last stretch):
+    # readers of the events skip earlier events from purge_step on, so no step is counted twice
+    writer = SummaryWriter(run_dir, purge_step=checkpoint["global_step"] + 1 if checkpoint else None)
     hyperparameters = "\n".join(f"|{key}|{value}|" for key, value in vars(args).items())
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
     print(f"run folder: {run_dir} (watch it: tensorboard --logdir runs)", flush=True)

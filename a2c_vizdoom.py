@@ -189,8 +189,10 @@ def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
         # the vector env also makes one game in the main process, only to read its spaces (it never starts)
         in_game_process = os.getpid() != main_process
         if in_game_process:
-            # Ctrl-C reaches the game processes too: the main one alone decides how a run stops
+            # Ctrl-C, or a kill sent to the whole process group, reaches the game processes too: the main
+            # one alone decides how a run stops (it checkpoints first, then closes the games)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             # a game writes _vizdoom/ and _vizdoom.ini into its working folder: a scratch one, not the user's,
             # and one for each game (two games creating one _vizdoom/ at once can crash the second)
             os.chdir(tempfile.mkdtemp(dir=scratch_dir))
@@ -333,7 +335,9 @@ def main(args: Args) -> dict:
     # a resumed run goes on in its own folder
     run_dir = (os.path.dirname(args.resume) or ".") if checkpoint else f"runs/{make_run_dir(args)}"
     run_name = os.path.basename(os.path.abspath(run_dir))
-    writer = SummaryWriter(run_dir)
+    # a resumed run drops what its earlier part logged after the checkpoint (a hard kill's last stretch):
+    # readers of the events skip earlier events from purge_step on, so no step is counted twice
+    writer = SummaryWriter(run_dir, purge_step=checkpoint["global_step"] + 1 if checkpoint else None)
     hyperparameters = "\n".join(f"|{key}|{value}|" for key, value in vars(args).items())
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + hyperparameters)
     print(f"run folder: {run_dir} (watch it: tensorboard --logdir runs)", flush=True)

@@ -5,6 +5,7 @@ real run, Ctrl-C in training and the same seed's same run are in tests/test_cont
 the training loop run on both files (the variant with its defaults: the learner thread on); the
 variant's own ideas are tested in tests/test_overlap_variants.py."""
 
+import copy
 import os
 import signal
 import time
@@ -134,6 +135,35 @@ def test_eval_env_sees_what_the_training_env_sees():
     assert train_score == eval_score > 0
     train_env.close()
     eval_env.close()
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_run_resumed_after_a_hard_kill_logs_no_step_twice(script, in_tmp, monkeypatch):
+    # A hard kill (no checkpoint at the end) leaves events logged after the last checkpoint. Here: a run of
+    # 20 updates of 10 steps whose checkpoint of update 3 is put back, as if it had been killed at the end;
+    # resumed from it, the run logs updates 4-20 again, and the reader must see each step once.
+    module = load_script(script)
+    monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
+    args = dict(ATARI_ARGS, num_envs=2, total_timesteps=200, checkpoint_interval=30)
+    saves, save = [], torch.save
+    monkeypatch.setattr(module.torch, "save", lambda obj, path: (saves.append(copy.deepcopy(obj)), save(obj, path)))
+    module.main(module.Args(**args))
+    run_dir = only_run_dir(in_tmp)
+    first_part = read_scalars(run_dir)["charts/SPS"]
+    early = saves[0]
+    assert early["update"] == 4 and first_part[-1][0] > early["global_step"]
+    torch.save(early, run_dir / "checkpoint.pt")
+    (run_dir / "summary.json").unlink()
+    module.main(module.Args(**dict(args, resume=str(run_dir / "checkpoint.pt"))))
+    for tag, values in read_scalars(run_dir).items():
+        if not tag.startswith("charts/episodic"):  # one value an update (two games may end at one step)
+            steps = [step for step, _ in values]
+            assert len(steps) == len(set(steps)), tag  # without purging: the steps after the checkpoint twice
+    # what the first part logged up to the checkpoint stays; the rest is the resumed part's
+    steps = [step for step, _ in read_scalars(run_dir)["charts/SPS"]]
+    first = [step for step, _ in first_part]
+    assert [step for step in steps if step <= early["global_step"]] == [s for s in first if s <= early["global_step"]]
+    assert steps[-1] > early["global_step"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

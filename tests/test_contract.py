@@ -143,19 +143,26 @@ def test_a_mistake_from_the_command_line(script, tmp_path):
     assert_rejected(run_script(script, "--num-envs", "0", cwd=tmp_path), "--num-envs", tmp_path)
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_ctrl_c_ends_training_with_one_line_exit_130_and_keeps_the_log(script, tmp_path):
+# Ctrl-C for every script; a SIGTERM to the whole process group (a scheduler's cancel, `kill -- -PGID`) for the
+# long-run scripts too, whose promise is a checkpoint to resume from
+STOPS = [(script, signal.SIGINT) for script in SCRIPTS] + [
+    (script, signal.SIGTERM) for script in ("a2c_atari.py", "a2c_vizdoom.py", "a2c_vizdoom_overlap.py")
+]
+
+
+@pytest.mark.parametrize("script,sig", STOPS, ids=[f"{script}-{sig.name}" for script, sig in STOPS])
+def test_ctrl_c_or_a_kill_ends_training_with_one_line_and_keeps_the_log(script, sig, tmp_path):
     command = [sys.executable, str(REPO / script), *SCRIPTS[script], "--total-timesteps", "10000000"]
-    # its own session, and Ctrl-C to all of it, as a terminal sends it (ViZDoom's game processes too)
+    # its own session, and the signal to all of it, as a terminal sends Ctrl-C (ViZDoom's game processes too)
     process = subprocess.Popen(command, cwd=tmp_path, env=dict(os.environ, OMP_NUM_THREADS="1"),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 60
     while not list(tmp_path.glob("runs/*/events.*")) and time.time() < deadline:
         time.sleep(0.2)
     time.sleep(1)  # into the training loop (the envs are made before the run folder)
-    os.killpg(process.pid, signal.SIGINT)
+    os.killpg(process.pid, sig)
     stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
+    assert process.returncode == 128 + sig, stderr  # 130 for Ctrl-C, 143 for SIGTERM
     assert "Traceback" not in stderr
     last = stdout.strip().splitlines()[-1]
     assert last.startswith("stopped at step "), last
