@@ -548,9 +548,10 @@ def main(args: Args) -> dict:
 
 if __name__ == "__main__":
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
-        # torch's idle OpenMP threads sleep at once instead of spinning (libgomp's default) on the cores the
-        # game processes want. libgomp reads this when `import torch` loads it, so the script starts again with it set
-        # (importing this file sets nothing); an OMP_WAIT_POLICY or GOMP_SPINCOUNT you set wins.
+        # torch's idle OpenMP threads sleep at once instead of spinning (libgomp's default) on the cores
+        # the game processes want. libgomp reads this when `import torch` loads it, so the script
+        # starts again with it set (importing this file sets nothing); an OMP_WAIT_POLICY or
+        # GOMP_SPINCOUNT you set wins.
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
         os.execv(sys.executable, sys.orig_argv)
     main(tyro.cli(Args))

@@ -11,7 +11,7 @@ sticky actions (Atari) and video. With the run's own seed and action choice it r
 final evaluation exactly.
 
 What a copy of a script keeps for this to work (it does unless it renames them), the contract of
-every script (DESIGN.md): `Args`, `make_envs(args)`, `evaluate(network: NetworkClass, args,
+every script (docs/contract.md): `Args`, `make_envs(args)`, `evaluate(network: NetworkClass, args,
 run_name, device)`, a network built as `NetworkClass(envs, args)`, and a model file holding that
 network's weights under "model" and the run's arguments under "args".
 """

@@ -310,21 +310,23 @@ def prepare(jobs: list, out: Path) -> tuple[list, list]:
         command = {"script": script, "args": flags}
         if is_finished(folder):
             saved = folder / "command.json"
-            if not saved.exists() or json.loads(saved.read_text()) != command:
+            if not saved.exists():
+                fail(f"{folder} holds a finished run that kept no record of its arguments; give another --out")
+            if json.loads(saved.read_text()) != command:
                 fail(f"{folder} holds a finished run made with other arguments than `{script} {' '.join(flags)}`; "
                      "give another --out")
             reused.append((script, combo, seed))
             continue
-        todo.append((script, combo, seed, folder, flags))
-    for script, _, _, folder, flags in todo:
+        todo.append((script, combo, seed, folder, flags, command))
+    for *_, folder, _, command in todo:
         if folder.exists():
             attempt = 1
             while folder.with_name(f"{folder.name}.unfinished{attempt}").exists():
                 attempt += 1
             folder.rename(folder.with_name(f"{folder.name}.unfinished{attempt}"))
         folder.mkdir(parents=True)
-        (folder / "command.json").write_text(json.dumps({"script": script, "args": flags}, indent=2))
-    return todo, reused
+        (folder / "command.json").write_text(json.dumps(command, indent=2))
+    return [job[:5] for job in todo], reused
 
 
 def read_run(folder: Path, threshold: float, window: int) -> dict:
