@@ -29,6 +29,27 @@ a command its own `--out`. An unfinished run's folder is kept beside it as `seed
 run that fails is a row that says so, with the end of its console output. A seed, a script or a sweep
 value given twice is refused (the two runs would share a folder).
 
+The page opens with a stamp (the command, the commit and whether the tree had uncommitted changes,
+the date, the machine, the versions), so that a figure copied from it can be traced. Each row gives,
+over its seeds: solved k/n; the env steps to solve, median with its 95% bootstrap interval, an
+unsolved seed counted as never (so the median is "never" when half the seeds or more did not solve);
+the final return (the mean of the last `--window` training episodes) as IQM and as mean with their
+95% bootstrap intervals; the greedy evaluation's IQM. `--baseline ROW` adds, for every other row, the
+probability that a seed of the row beats a seed of the baseline (higher final return; fewer steps to
+solve), its interval, and a verdict: better, worse, or "cannot tell with N seeds". The curves are the
+IQM over seeds with its 95% band. The statistics are in benchmark/stats.py.
+
+    python benchmark/run.py --scripts a2c_cartpole.py --sweep ent-coef=0,0.01 --seeds 1 2 3 4 5 6 7 8 9 10 \
+        --baseline "a2c_cartpole.py ent_coef=0.01"
+
+A script may also be a path outside the repo (an earlier version of a file, say), and `--peer sb3` adds,
+for each A2C script, a row `sb3:<script>`: Stable-Baselines3's A2C at the script's own settings, read
+from its `Args` with the same flags (benchmark/sb3_peer.py; what cannot be matched is listed under the
+table). Stable-Baselines3 is an optional install: pip install stable-baselines3==2.9.2.
+
+`--report NAME` names the page (default results.md, its curves NAME.png beside it), so that several
+comparisons can be written from one folder of runs.
+
 "Solved" follows Gym's definition: the mean return of the last 100 training episodes reaches
 `--solve-threshold`, by default the env's own (CartPole-v1 475, Acrobot-v1 -100, MountainCar-v0
 -110, the reward thresholds of their gymnasium registrations). Wall seconds count from the run's
@@ -39,10 +60,10 @@ one that ended none says so.
 
 import argparse
 import ast
+import importlib.util
 import itertools
 import json
 import os
-import platform
 import shutil
 import socket
 import subprocess
@@ -55,7 +76,15 @@ from pathlib import Path
 import numpy as np
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # stats.py and stamp.py, also when imported by the tests
+import stats  # noqa: E402
+from stamp import stamp, tool_argv  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
+PEER = REPO / "benchmark" / "sb3_peer.py"
+# the scripts Stable-Baselines3's A2C can be set up like (benchmark/sb3_peer.py has their settings)
+PEER_SCRIPTS = ("a2c_cartpole.py", "a2c_shared_gae.py", "a2c_shared_gae_fast.py", "a2c_atari.py",
+                "a2c_atari_overlap.py", "a2c_atari_tf_rmsprop.py")
 # flags this runner sets itself, so a sweep may not
 OWN_FLAGS = {"seed": "--seeds", "env_id": "--env-id", "torch_threads": "--num-cpus", "save_model": "(always off)"}
 
@@ -84,6 +113,11 @@ def parse_args(argv=None):
     parser.add_argument("--window", type=int, default=100, help="episodes in the solve criterion's mean")
     parser.add_argument("--extra", default="", help="more arguments for every script, e.g. '--total-timesteps 100000'")
     parser.add_argument("--summarize-only", action="store_true", help="only read the runs already in --out")
+    parser.add_argument("--baseline", default=None, metavar="ROW",
+                        help="a row of the table (as it is labelled there) to compare every other row with")
+    parser.add_argument("--peer", choices=["sb3"], default=None,
+                        help="add Stable-Baselines3's A2C at each script's settings as a row of its own")
+    parser.add_argument("--report", default="results.md", help="the page's file name in --out (default results.md)")
     args = parser.parse_args(argv)
     if args.num_cpus < 1:
         fail(f"--num-cpus must be at least 1, got {args.num_cpus}")
@@ -91,14 +125,28 @@ def parse_args(argv=None):
         args.workers = max(1, (os.cpu_count() or 1) // args.num_cpus)
     if args.workers < 1:
         fail(f"--workers must be at least 1, got {args.workers}")
+    if args.window < 1:
+        fail(f"--window must be at least 1, got {args.window}")
+    if Path(args.report).name != args.report or not args.report.endswith(".md"):
+        fail(f"--report must be a file name ending in .md (it is written into --out), got {args.report!r}")
+    args.paths = {}
     for script in args.scripts:
-        if not (REPO / script).is_file():
-            fail(f"no script {script} in {REPO}")
+        path = REPO / script if (REPO / script).is_file() else Path(script).resolve()
+        if not path.is_file() or path.suffix != ".py":
+            fail(f"no script {script} in {REPO} or here")
+        args.paths[script] = path
     # two runs of one seed would share a folder
-    for flag, values in (("--scripts", args.scripts), ("--seeds", args.seeds)):
+    for flag, values in (("--scripts", [folder_name(script) for script in args.scripts]), ("--seeds", args.seeds)):
         twice = [value for value in values if values.count(value) > 1]
         if twice:
             fail(f"{flag}: {twice[0]} is given twice")
+    if args.peer:
+        for script in args.scripts:
+            if Path(script).name not in PEER_SCRIPTS:
+                fail(f"--peer sb3 has no settings for {script}; it takes {', '.join(PEER_SCRIPTS)}")
+        if not args.summarize_only and importlib.util.find_spec("stable_baselines3") is None:
+            fail("--peer sb3 needs Stable-Baselines3: pip install stable-baselines3==2.9.2")
+    args.rows = args.scripts + [f"sb3:{script}" for script in args.scripts if args.peer]
     if args.summarize_only and args.out is None:
         fail("--summarize-only needs --out")
     if args.ray_address and args.cluster != "ray":
@@ -107,8 +155,11 @@ def parse_args(argv=None):
         args.ray_address = args.ray_address or os.environ.get("RAY_ADDRESS")
         if args.ray_address and not args.summarize_only:
             check_answers(args.ray_address)
-    args.fields = {script: args_fields(REPO / script) for script in args.scripts}
+    args.fields = {script: args_fields(args.paths[script]) for script in args.scripts}
     args.combos = sweep_grid(args.sweep, args.fields)
+    labels = [combo_label(row, combo) for row in args.rows for combo in args.combos]
+    if args.baseline is not None and args.baseline not in labels:
+        fail(f"--baseline {args.baseline!r} is not a row of this table; its rows are: {'; '.join(labels)}")
     if args.solve_threshold is None:
         import ale_py
         import gymnasium as gym
@@ -192,9 +243,14 @@ def combo_label(script: str, combo: tuple) -> str:
     return " ".join([script] + [f"{name}={value}" for name, value in combo])
 
 
-def run_folder(out: Path, script: str, combo: tuple, seed: int) -> Path:
-    """<out>/<script>/[<name>=<value>,...]/seed<k>: the folder says which combination it holds."""
-    folder = out / Path(script).stem
+def folder_name(row: str) -> str:
+    """A row's folder in --out: the script's name without .py; a path's "/" and a peer's ":" become "-"."""
+    return row.removesuffix(".py").replace("/", "-").replace(":", "-").lstrip("-")
+
+
+def run_folder(out: Path, row: str, combo: tuple, seed: int) -> Path:
+    """<out>/<row>/[<name>=<value>,...]/seed<k>: the folder says which combination it holds."""
+    folder = out / folder_name(row)
     if combo:
         folder = folder / ",".join(f"{name}={value}".replace("/", "-") for name, value in combo)
     return folder / f"seed{seed}"
@@ -204,36 +260,48 @@ def is_finished(folder: Path) -> bool:
     return any(folder.glob("runs/*/summary.json"))
 
 
+def row_script(row: str) -> str:
+    """The script whose arguments a row's runs take: the row's own, or the one a peer row copies."""
+    return row.removeprefix("sb3:")
+
+
+def row_files(row: str, args) -> list:
+    """The files a row's run starts, as (name in a copy, path here): the script, or the peer and the script."""
+    script = row_script(row)
+    files = [(folder_name(script) + ".py", args.paths[script])]
+    return [(PEER.name, PEER)] + files if row.startswith("sb3:") else files
+
+
 def script_args(script: str, seed: int, combo: tuple, args, extra: list) -> list:
     """A run's arguments after the script's name."""
-    fields = args.fields[script]
+    fields = args.fields[row_script(script)]
     flags = ["--seed", str(seed), "--env-id", args.env_id, "--no-save-model"]
     if "torch_threads" in fields:
         flags += ["--torch-threads", str(args.num_cpus)]
     return flags + combo_flags(combo, fields) + extra
 
 
-def run_local(script: str, flags: list, folder: Path, num_cpus: int) -> int:
+def run_local(files: list, flags: list, folder: Path, num_cpus: int) -> int:
     """One run as a subprocess on this machine, in its own folder."""
     env = dict(os.environ, OMP_NUM_THREADS=str(num_cpus), MKL_NUM_THREADS=str(num_cpus))
     with open(folder / "stdout.txt", "w") as log:
-        code = subprocess.call([sys.executable, str(REPO / script), *flags], cwd=folder, env=env,
+        code = subprocess.call([sys.executable, *[str(path) for _, path in files], *flags], cwd=folder, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     task = {"exit_code": code, "host": socket.gethostname(), "cwd": str(folder)}
     (folder / "task.json").write_text(json.dumps(task, indent=2))
     return code
 
 
-def ray_task(script: str, flags: list, num_cpus: int) -> dict:
+def ray_task(names: list, flags: list, num_cpus: int) -> dict:
     """On a Ray worker: one run in a fresh folder of that node; its files and exit code go back to the driver."""
     import ray
 
-    script_path = os.path.join(os.getcwd(), script)  # the task starts in this node's copy of the scripts
+    paths = [os.path.join(os.getcwd(), name) for name in names]  # the task starts in this node's copy of the files
     folder = Path(tempfile.mkdtemp(prefix="benchmark-run-"))
     env = dict(os.environ, OMP_NUM_THREADS=str(num_cpus), MKL_NUM_THREADS=str(num_cpus))
     try:
         with open(folder / "stdout.txt", "w") as log:
-            code = subprocess.call([sys.executable, script_path, *flags], cwd=folder, env=env,
+            code = subprocess.call([sys.executable, *paths, *flags], cwd=folder, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
         files = {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
     finally:
@@ -259,9 +327,9 @@ def run_on_ray(todo: list, args, report) -> str:
     import ray
 
     stage = Path(tempfile.mkdtemp(prefix="benchmark-scripts-"))
-    for script in args.scripts:
-        (stage / script).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / script, stage / script)
+    for row in args.rows:
+        for name, path in row_files(row, args):
+            shutil.copy(path, stage / name)
     options = dict(runtime_env={"working_dir": str(stage)}, logging_level="ERROR", log_to_driver=False)
     try:
         if args.ray_address:
@@ -279,8 +347,10 @@ def run_on_ray(todo: list, args, report) -> str:
                  f"{args.num_cpus} per run")
         print(f"Ray: {where}", flush=True)
         task = ray.remote(num_cpus=args.num_cpus)(ray_task)
-        pending = {task.remote(script, flags, args.num_cpus): (script, combo, seed, folder)
-                   for script, combo, seed, folder, flags in todo}
+        pending = {}
+        for row, combo, seed, folder, flags in todo:
+            names = [name for name, _ in row_files(row, args)]
+            pending[task.remote(names, flags, args.num_cpus)] = (row, combo, seed, folder)
         while pending:
             [ref], _ = ray.wait(list(pending), num_returns=1)
             script, combo, seed, folder = pending.pop(ref)
@@ -350,6 +420,7 @@ def read_run(folder: Path, threshold: float, window: int) -> dict:
     returns = np.array([e.value for e in episodes], dtype=np.float64)
     walls = np.array([e.wall_time for e in episodes]) - start
     run = {"steps": steps, "returns": returns, "solved_step": None, "solved_seconds": None}
+    run["unmatched"] = json.loads((run_dir / "summary.json").read_text()).get("unmatched", [])
     run["episodes"] = len(returns)
     run["last"] = returns[-window:].mean() if len(returns) else None  # over fewer episodes where there are fewer
     if len(returns) >= window:
@@ -377,63 +448,99 @@ def fewer(seed_runs: list, window: int) -> str:
     return f" ({'; '.join(notes)})" if notes else ""
 
 
-def spread(values, fmt="{:,.0f}") -> str:
-    if not values:
+def number(value: float, fmt: str) -> str:
+    return "never" if value == np.inf else "-" if np.isnan(value) else fmt.format(value)
+
+
+def with_interval(statistic, values, fmt: str) -> str:
+    """The statistic of the values and its 95% bootstrap interval, e.g. `500.0 [480.2, 500.0]`."""
+    if not len(values):
         return "-"
-    return f"{fmt.format(np.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
+    low, high = stats.interval(statistic, values)
+    bounds = f" [{number(low, fmt)}, {number(high, fmt)}]" if not np.isnan(low) else ""
+    return number(float(statistic(np.asarray(values, dtype=np.float64))), fmt) + bounds
 
 
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores"
+def measures(seed_runs: list) -> dict:
+    """Each seed's final return (the mean of its last episodes) and its steps to solve (inf: never)."""
+    done = [r for r in seed_runs if "steps" in r]
+    return {"final": [r["last"] for r in done if r["last"] is not None],
+            "steps": [np.inf if r["solved_step"] is None else r["solved_step"] for r in done]}
 
 
-def summarize(args, runs: dict, where: str, wall: float) -> str:
-    lines = [
+def comparison(row: dict, base: dict) -> list:
+    """The probability of improvement of a row over the baseline on both measures: cells of the table."""
+    cells = []
+    for key, higher in (("final", True), ("steps", False)):
+        x, y = row[key], base[key]
+        if not x or not y:
+            cells += ["-", "-"]
+            continue
+
+        def improvement(a, b, axis=-1):
+            return stats.prob_improvement(a, b, axis=axis, higher_is_better=higher)
+
+        probability = float(improvement(np.array(x), np.array(y)))
+        low, high = stats.interval(improvement, x, y)
+        bounds = f" [{low:.2f}, {high:.2f}]" if not np.isnan(low) else ""
+        cells += [f"{probability:.2f}{bounds}", stats.verdict(probability, low, high, min(len(x), len(y)))]
+    return cells
+
+
+def summarize(args, runs: dict, where: str, wall: float, head: str = "") -> str:
+    lines = [head] if head else []
+    lines += [
         f"Env: {args.env_id}. Ran on {where}; one torch thread per CPU of a run.",
         f"Seeds: {' '.join(map(str, args.seeds))}; extra arguments: `{args.extra or 'none'}`."
         + (f" Wall time of the runs: {wall:,.0f} s." if wall else ""),
-        f"Solved: mean of the last {args.window} training episodes >= {args.solve_threshold:g}; "
-        "steps and seconds are medians (min-max) over the seeds that solved.",
+        f"Final return: the mean of a seed's last {args.window} training episodes. Solved: it reaches "
+        f"{args.solve_threshold:g}. Brackets: 95% bootstrap intervals over the seeds (benchmark/stats.py); "
+        "an unsolved seed counts as never solving.",
         "",
-        "| script | solved | env steps to solve | wall s to solve | mean of the last episodes at the end "
-        "| final eval (mean of seeds' means) | eval mean >= threshold | steps/s |",
+        "| row | solved | env steps to solve, median | final return, IQM | final return, mean "
+        "| wall s to solve, median of solved | eval, IQM | steps/s, median |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for script, combo in itertools.product(args.scripts, args.combos):
-        seed_runs = [runs[(script, combo, seed)] for seed in args.seeds]
+    table = {}
+    for row, combo in itertools.product(args.rows, args.combos):
+        seed_runs = [runs[(row, combo, seed)] for seed in args.seeds]
         failed = sum("failed" in r for r in seed_runs)
         seed_runs = [r for r in seed_runs if "steps" in r]
         solved = [r for r in seed_runs if r["solved_step"] is not None]
-        evals = [r["eval"] for r in seed_runs if "eval" in r]
-        eval_stds = [r["eval_std"] for r in seed_runs if "eval_std" in r]
-        eval_text = f"{np.mean(evals):.1f} +- {np.mean(eval_stds):.1f}" if evals else "-"
-        good = sum(e >= args.solve_threshold for e in evals)
+        table[combo_label(row, combo)] = values = measures(seed_runs)
         lines.append(
-            f"| {combo_label(script, combo)} | {len(solved)}/{len(args.seeds)}{f' ({failed} failed)' * bool(failed)} "
-            f"| {spread([r['solved_step'] for r in solved])} "
-            f"| {spread([r['solved_seconds'] for r in solved], '{:.1f}')} "
-            f"| {spread([r['last'] for r in seed_runs if r['last'] is not None], '{:.1f}')}"
-            f"{fewer(seed_runs, args.window)} "
-            f"| {eval_text} | {good}/{len(args.seeds)} "
-            f"| {spread([r['sps'] for r in seed_runs if 'sps' in r])} |"
+            f"| {combo_label(row, combo)} | {len(solved)}/{len(args.seeds)}{f' ({failed} failed)' * bool(failed)} "
+            f"| {with_interval(stats.median, values['steps'], '{:,.0f}')} "
+            f"| {with_interval(stats.iqm, values['final'], '{:.1f}')}{fewer(seed_runs, args.window)} "
+            f"| {with_interval(np.mean, values['final'], '{:.1f}')} "
+            f"| {number(np.median([r['solved_seconds'] for r in solved]), '{:.1f}') if solved else '-'} "
+            f"| {with_interval(stats.iqm, [r['eval'] for r in seed_runs if 'eval' in r], '{:.1f}')} "
+            f"| {number(np.median([r['sps'] for r in seed_runs if 'sps' in r] or [np.nan]), '{:,.0f}')} |"
         )
+    if args.baseline:
+        lines += [
+            "", f"Against `{args.baseline}`: the probability that a seed of the row does better than a seed of "
+            "the baseline (a tie counts half; 0.5 is no difference), with its 95% stratified bootstrap interval. "
+            "Better or worse only where the interval leaves 0.5 out.", "",
+            "| row | final return higher | verdict | solves in fewer steps | verdict |", "|---|---|---|---|---|",
+        ]
+        for label, values in table.items():
+            if label != args.baseline:
+                lines.append(f"| {label} | " + " | ".join(comparison(values, table[args.baseline])) + " |")
+    for row in args.rows:  # a peer's runs say what of the script's settings they could not take
+        items = next((r["unmatched"] for r in runs.values() if r.get("unmatched") and r.get("row") == row), [])
+        if items:
+            lines += ["", f"Not matched in `{row}` (Stable-Baselines3 cannot be set up that way):", ""]
+            lines += [f"- {item}" for item in items]
     lines += ["", f"Per seed (steps to solve / mean of the last {args.window} episodes / eval mean):", ""]
     failures = []
-    for script, combo in itertools.product(args.scripts, args.combos):
+    for row, combo in itertools.product(args.rows, args.combos):
         cells = []
         for seed in args.seeds:
-            r = runs[(script, combo, seed)]
+            r = runs[(row, combo, seed)]
             if "failed" in r:
                 cells.append(f"seed {seed}: FAILED ({r['failed']})")
-                failures.append((f"{combo_label(script, combo)}, seed {seed}, {r['failed']}", r["tail"]))
+                failures.append((f"{combo_label(row, combo)}, seed {seed}, {r['failed']}", r["tail"]))
             elif not r:
                 cells.append(f"seed {seed}: not run")
             else:
@@ -443,7 +550,7 @@ def summarize(args, runs: dict, where: str, wall: float) -> str:
                 else:
                     last = f"{r['last']:.1f}" + (f" (over {r['episodes']})" if r["episodes"] < args.window else "")
                 cells.append(f"seed {seed}: {solved} / {last} / {r.get('eval', float('nan')):.1f}")
-        lines.append(f"- {combo_label(script, combo)}: " + "; ".join(cells))
+        lines.append(f"- {combo_label(row, combo)}: " + "; ".join(cells))
     if failures:
         lines += ["", "Failed runs (the end of their console output):"]
         for title, tail in failures:
@@ -459,78 +566,89 @@ def running_mean(values: np.ndarray, window: int) -> np.ndarray:
     return (sums[ends] - sums[starts]) / (ends - starts)
 
 
-def plot(args, out: Path, runs: dict):
+def plot(args, path: Path, runs: dict):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    # a sweep gets a panel per script, its values in colours; otherwise the scripts share one panel
-    panels = [[script] for script in args.scripts] if args.sweep else [args.scripts]
+    # a sweep gets a panel per row, its values in colours; otherwise the rows share one panel
+    panels = [[row] for row in args.rows] if args.sweep else [args.rows]
     columns = min(2, len(panels))
     rows = (len(panels) + columns - 1) // columns
     fig, axes = plt.subplots(rows, columns, figsize=(8 * columns, 5 * rows), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
-    for ax, scripts in zip(axes.flat, panels):
-        for script, combo in itertools.product(scripts, args.combos):
-            curves = [runs[(script, combo, s)] for s in args.seeds if "steps" in runs[(script, combo, s)]]
+    for ax, panel in zip(axes.flat, panels):
+        for row, combo in itertools.product(panel, args.combos):
+            curves = [runs[(row, combo, s)] for s in args.seeds if "steps" in runs[(row, combo, s)]]
             curves = [c for c in curves if len(c["steps"])]
             if not curves:
                 continue
             end = min(c["steps"][-1] for c in curves)
             grid = np.linspace(0, end, 200)
             # smooth each seed over its last 10 episodes (fewer at the start), then put all seeds on one step grid
-            smoothed = np.array([np.interp(grid, c["steps"], running_mean(c["returns"], 10)) for c in curves])
-            label = f"{combo_label(Path(script).stem, combo)} ({len(curves)} seeds)"
-            line = ax.plot(grid, np.median(smoothed, axis=0), label=label)
-            ax.fill_between(grid, smoothed.min(axis=0), smoothed.max(axis=0), alpha=0.15, color=line[0].get_color())
+            smoothed = np.array([np.interp(grid, c["steps"], running_mean(c["returns"], 10)) for c in curves]).T
+            label = f"{combo_label(folder_name(row), combo)} ({len(curves)} seeds)"
+            line = ax.plot(grid, stats.iqm(smoothed), label=label)
+            if len(curves) > 1:
+                low, high = stats.interval(stats.iqm, smoothed, resamples=2_000)
+                ax.fill_between(grid, low, high, alpha=0.15, color=line[0].get_color())
         ax.axhline(args.solve_threshold, color="grey", linestyle=":", linewidth=1)
         ax.set_xlabel("env steps (summed over envs)")
         ax.set_ylabel("episodic return (mean of 10 episodes)")
-        name = f"{Path(scripts[0]).stem}: " if len(scripts) == 1 else ""
-        ax.set_title(f"{name}median and min-max over seeds")
+        name = f"{folder_name(panel[0])}: " if len(panel) == 1 else ""
+        ax.set_title(f"{name}IQM over seeds, 95% bootstrap band")
         ax.legend(fontsize="small")
     fig.tight_layout()
-    fig.savefig(out / "curves.png", dpi=100)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
 def main(argv=None):
+    argv = tool_argv(argv)
     args = parse_args(argv)
     out = Path(args.out) if args.out else REPO / "benchmark" / "out" / time.strftime("%Y%m%d-%H%M%S")
     extra = args.extra.split()
-    jobs = [(script, combo, seed) for script in args.scripts for combo in args.combos for seed in args.seeds]
-    where, wall = f"{machine()}, {args.workers} runs at a time", 0.0
+    jobs = [(row, combo, seed) for row in args.rows for combo in args.combos for seed in args.seeds]
+    where, wall = "the machines in each run's task.json (this page was read back with --summarize-only)", 0.0
     if not args.summarize_only:
+        where = f"this machine, {args.workers} runs at a time"
         out.mkdir(parents=True, exist_ok=True)
         todo, reused = prepare([(*job, script_args(job[0], job[2], job[1], args, extra)) for job in jobs], out)
         print(f"{len(jobs)} runs into {out}: {len(reused)} finished there already with the same arguments, "
               f"{len(todo)} to run", flush=True)
-        for script, combo, seed in reused:
-            print(f"reused: {combo_label(script, combo)} seed {seed}", flush=True)
+        for row, combo, seed in reused:
+            print(f"reused: {combo_label(row, combo)} seed {seed}", flush=True)
+        if reused:
+            where += f" ({len(reused)} of the {len(jobs)} runs reused from an earlier command into the same folder)"
 
-        def report(script, combo, seed, code):
+        def report(row, combo, seed, code):
             outcome = "done" if code == 0 else f"FAILED ({'lost' if code is None else f'exit {code}'})"
-            print(f"{combo_label(script, combo)} seed {seed}: {outcome}", flush=True)
+            print(f"{combo_label(row, combo)} seed {seed}: {outcome}", flush=True)
 
         start = time.time()
         if args.cluster == "ray":
             where = run_on_ray(todo, args, report)
         else:
             with ThreadPoolExecutor(args.workers) as pool:
-                futures = {pool.submit(run_local, script, flags, folder, args.num_cpus): (script, combo, seed)
-                           for script, combo, seed, folder, flags in todo}
+                futures = {}
+                for row, combo, seed, folder, flags in todo:
+                    future = pool.submit(run_local, row_files(row, args), flags, folder, args.num_cpus)
+                    futures[future] = (row, combo, seed)
                 for future in futures:
                     report(*futures[future], future.result())
         wall = time.time() - start
         print(f"runs took {wall:,.0f} s", flush=True)
-    runs = {job: read_run(run_folder(out, *job), args.solve_threshold, args.window) for job in jobs}
-    table = summarize(args, runs, where, wall)
-    (out / "results.md").write_text(table)
-    plot(args, out, runs)
-    print(table)
-    print(f"wrote {out / 'results.md'} and {out / 'curves.png'}")
+    runs = {}
+    for job in jobs:
+        runs[job] = dict(read_run(run_folder(out, *job), args.solve_threshold, args.window), row=job[0])
+    page = summarize(args, runs, where, wall, head=stamp("benchmark/run.py", argv))
+    report_path = out / args.report
+    report_path.write_text(page)
+    plot(args, report_path.with_suffix(".png"), runs)
+    print(page)
+    print(f"wrote {report_path} and {report_path.with_suffix('.png')}")
     return runs
 
 
