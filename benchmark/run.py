@@ -78,7 +78,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # stats.py and stamp.py, also when imported by the tests
 import stats  # noqa: E402
-from stamp import stamp, tool_argv  # noqa: E402
+from stamp import commit, stamp, tool_argv  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 PEER = REPO / "benchmark" / "sb3_peer.py"
@@ -131,7 +131,7 @@ def parse_args(argv=None):
         fail(f"--report must be a file name ending in .md (it is written into --out), got {args.report!r}")
     args.paths = {}
     for script in args.scripts:
-        path = REPO / script if (REPO / script).is_file() else Path(script).resolve()
+        path = (REPO / script if (REPO / script).is_file() else Path(script)).resolve()
         if not path.is_file() or path.suffix != ".py":
             fail(f"no script {script} in {REPO} or here")
         args.paths[script] = path
@@ -489,6 +489,10 @@ def comparison(row: dict, base: dict) -> list:
 
 def summarize(args, runs: dict, where: str, wall: float, head: str = "") -> str:
     lines = [head] if head else []
+    for script, path in getattr(args, "paths", {}).items():  # an earlier version of a file, say
+        if not path.is_relative_to(REPO):
+            lines.append(f"- `{script}` is from outside this checkout: commit {commit(path.parent)}")
+    lines += [""] if lines else []
     lines += [
         f"Env: {args.env_id}. Ran on {where}; one torch thread per CPU of a run.",
         f"Seeds: {' '.join(map(str, args.seeds))}; extra arguments: `{args.extra or 'none'}`."

@@ -17,10 +17,10 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ["torch", "gymnasium", "ale-py", "vizdoom", "numpy", "scipy", "stable-baselines3"]
 
 
-def commit() -> str:
+def commit(checkout: Path = REPO) -> str:
     """The commit checked out, and whether the tree differs from it (a figure of uncommitted code says so)."""
     def git(*argv):
-        return subprocess.run(["git", *argv], cwd=REPO, capture_output=True, text=True, check=True).stdout.rstrip()
+        return subprocess.run(["git", *argv], cwd=checkout, capture_output=True, text=True, check=True).stdout.rstrip()
 
     try:
         head = git("rev-parse", "--short", "HEAD").strip()
@@ -79,7 +79,7 @@ def stamp(tool: str, argv: list) -> str:
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"- Machine: {cpu()}; GPU: {gpu()}",
         f"- Versions: {versions()}",
-    ]) + "\n"
+    ])
 
 
 def tool_argv(argv) -> list:
