@@ -155,7 +155,8 @@ def shared_torso_class():
     return Torso
 
 
-def main(argv: list):
+def build(argv: list):
+    """The peer for `script [its flags]`: the script's parsed Args, the set-up, the training envs and the model."""
     if not argv or Path(argv[0]).name not in KINDS:
         print(f"error: the first argument is the script to copy, one of {', '.join(KINDS)}", file=sys.stderr)
         sys.exit(2)
@@ -163,8 +164,6 @@ def main(argv: list):
         print("error: Stable-Baselines3 is not installed: pip install stable-baselines3==2.9.2", file=sys.stderr)
         sys.exit(2)
     from stable_baselines3 import A2C
-    from stable_baselines3.common.callbacks import BaseCallback
-    from stable_baselines3.common.evaluation import evaluate_policy
 
     script_path, kind = Path(argv[0]).resolve(), KINDS[Path(argv[0]).name]
     script = load_script(script_path)
@@ -173,19 +172,25 @@ def main(argv: list):
     if hasattr(args, "torch_threads"):
         torch.set_num_threads(args.torch_threads)
     setup = settings(kind, args)
-    updates = args.total_timesteps // (args.num_envs * args.num_steps)
-
-    run_name = f"{args.env_id.replace('/', '-')}__sb3_{args.exp_name}__{args.seed}__{int(time.time())}"
-    os.makedirs(f"runs/{run_name}")
-    writer = SummaryWriter(f"runs/{run_name}")
-    shown = {**setup["a2c"], **{f"policy {key}": value for key, value in setup["policy"].items()}}
-    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in shown.items()))
     envs = make_env(kind, args, args.seed, args.num_envs, train=True)
     device = "cuda" if getattr(args, "cuda", False) and torch.cuda.is_available() else "cpu"
     policy_name = "CnnPolicy" if kind == "atari" else "MlpPolicy"
     model = A2C(policy_name, envs, policy_kwargs=setup["policy"], seed=args.seed, device=device, verbose=0,
                 **setup["a2c"])
+    return args, kind, setup, model
 
+
+def main(argv: list):
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.evaluation import evaluate_policy
+
+    args, kind, setup, model = build(argv)
+    updates = args.total_timesteps // (args.num_envs * args.num_steps)
+    run_name = f"{args.env_id.replace('/', '-')}__sb3_{args.exp_name}__{args.seed}__{int(time.time())}"
+    os.makedirs(f"runs/{run_name}")
+    writer = SummaryWriter(f"runs/{run_name}")
+    shown = {**setup["a2c"], **{f"policy {key}": value for key, value in setup["policy"].items()}}
+    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in shown.items()))
     start = time.time()
 
     class Log(BaseCallback):
@@ -201,7 +206,7 @@ def main(argv: list):
         def _on_rollout_end(self):
             writer.add_scalar("charts/SPS", int(self.num_timesteps / (time.time() - start)), self.num_timesteps)
 
-    print(f"run folder: runs/{run_name}; Stable-Baselines3's A2C set up like {script_path.name}", flush=True)
+    print(f"run folder: runs/{run_name}; Stable-Baselines3's A2C set up like {Path(argv[0]).name}", flush=True)
     model.learn(total_timesteps=updates * args.num_envs * args.num_steps, callback=Log())
     train_seconds = time.time() - start
     sps = int(model.num_timesteps / train_seconds)
