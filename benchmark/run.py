@@ -491,7 +491,9 @@ def summarize(args, runs: dict, where: str, wall: float, head: str = "") -> str:
     lines = [head] if head else []
     for script, path in getattr(args, "paths", {}).items():  # an earlier version of a file, say
         if not path.is_relative_to(REPO):
-            lines.append(f"- `{script}` is from outside this checkout: commit {commit(path.parent)}")
+            origin = commit(path.parent)
+            origin = origin if origin == "not a git checkout" else f"commit {origin}"
+            lines.append(f"- `{script}` is from outside this checkout: {origin}")
     lines += [""] if lines else []
     lines += [
         f"Env: {args.env_id}. Ran on {where}; one torch thread per CPU of a run.",

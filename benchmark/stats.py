@@ -70,7 +70,7 @@ def verdict(probability: float, low: float, high: float, seeds: int) -> str:
     distance = abs(probability - 0.5)
     if distance == 0:
         return text + " (no sign of a difference)"
-    needed = max(int(np.ceil(seeds * ((high - low) / 2 / distance) ** 2)), seeds + 1)
+    needed = max(int(np.ceil(round(seeds * ((high - low) / 2 / distance) ** 2, 6))), seeds + 1)
     return text + f" (about {needed} might)"
 
 

@@ -4,6 +4,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -86,12 +89,73 @@ def test_runs_with_no_episode_or_fewer_than_the_window_say_so(tmp_path):
     runs = {(name, (), 1): bench.read_run(tmp_path / name / "seed1", 475, 100) for name in ("none", "few")}
     assert runs[("none", (), 1)]["last"] is None and runs[("few", (), 1)]["last"] == 20.0
     args = SimpleNamespace(env_id="CartPole-v1", seeds=[1], extra="", window=100, solve_threshold=475,
-                           scripts=["none", "few"], combos=[()])
+                           rows=["none", "few"], combos=[()], baseline=None)
     table = bench.summarize(args, runs, "here", 0.0)
-    assert "| none | 0/1 | - | - | - (1 of 1 seeds ended no episode) |" in table  # no mean of nothing
-    assert "| few | 0/1 | - | - | 20.0 (20.0-20.0) (1 of 1 seeds over fewer episodes: 3-3) |" in table
+    # one seed: no interval; a run that never solved has "never" steps to solve, and no mean of nothing
+    assert "| none | 0/1 | never | - (1 of 1 seeds ended no episode) | - | - | - | 1,000 |" in table
+    assert "| few | 0/1 | never | 20.0 (1 of 1 seeds over fewer episodes: 3-3) | 20.0 | - | - | 1,000 |" in table
     assert "- none: seed 1: not solved / no episode ended / nan" in table
     assert "- few: seed 1: not solved / 20.0 (over 3) / nan" in table
+
+
+def test_a_baseline_row_gets_the_others_probability_of_improvement_and_a_verdict(tmp_path):
+    # four seeds a row, each seed 100 episodes of one return: row a's seeds end at 10, 20, 30, 40 and
+    # never solve (threshold 100); row b's end at 110-140 and all solve at the 100th episode, step 1,000
+    runs = {}
+    for row, offset in (("a", 0), ("b", 100)):
+        for seed in (1, 2, 3, 4):
+            fake_run(tmp_path / row / f"seed{seed}", [offset + 10.0 * seed] * 100)
+            runs[(row, (), seed)] = bench.read_run(tmp_path / row / f"seed{seed}", 100, 100)
+    args = SimpleNamespace(env_id="CartPole-v1", seeds=[1, 2, 3, 4], extra="", window=100, solve_threshold=100,
+                           rows=["a", "b"], combos=[()], baseline="a")
+    table = bench.summarize(args, runs, "here", 0.0)
+    # IQM of 10, 20, 30, 40: the middle two, 25; the interval's ends are resampled IQMs within 10-40
+    row_a = next(line for line in table.splitlines() if line.startswith("| a |"))
+    assert row_a.startswith("| a | 0/4 | never [never, never] | 25.0 [")
+    assert "| b | 4/4 | 1,000 [1,000, 1,000] | 125.0 [" in table
+    # every seed of b beats every seed of a on both measures: probability 1, whatever the resampling
+    assert "| b | 1.00 [1.00, 1.00] | better | 1.00 [1.00, 1.00] | better |" in table
+    assert "| a | " not in table.split("Against `a`")[1]  # the baseline is not compared with itself
+    args.baseline = "b"
+    table = bench.summarize(args, runs, "here", 0.0)
+    assert "| a | 0.00 [0.00, 0.00] | worse | 0.00 [0.00, 0.00] | worse |" in table
+
+
+@pytest.mark.parametrize(
+    "argv,mentions",
+    [
+        (["--scripts", "a2c_cartpole.py", "--baseline", "a2c_cartpole.py ent_coef=0"], "is not a row of this table"),
+        (["--scripts", "a2c_cartpole.py", "--report", "pages/x.md"], "--report must be a file name ending in .md"),
+        (["--scripts", "a2c_cartpole.py", "--window", "0"], "--window must be at least 1"),
+        (["--scripts", "reinforce_cartpole.py", "--peer", "sb3"], "--peer sb3 has no settings for reinforce_cartpole"),
+        (["--scripts", "no/such_script.py"], "no script no/such_script.py"),
+    ],
+)
+def test_mistakes_with_the_new_flags_are_one_line(capsys, tmp_path, argv, mentions):
+    out = tmp_path / "out"
+    assert mentions in refusal(capsys, *argv, "--out", str(out))
+    assert not out.exists()
+
+
+def test_the_peer_without_stable_baselines3_is_one_line(capsys, tmp_path, monkeypatch):
+    real = bench.importlib.util.find_spec
+    monkeypatch.setattr(bench.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "stable_baselines3" else real(name, *a))
+    line = refusal(capsys, "--scripts", "a2c_cartpole.py", "--peer", "sb3", "--out", str(tmp_path / "out"))
+    assert "pip install stable-baselines3==2.9.2" in line
+
+
+def test_a_script_outside_the_checkout_is_a_row_of_its_own(tmp_path):
+    # an earlier version of a file, as a user would compare it: its own folder, and its commit on the page
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "a2c_cartpole.py").write_text((REPO / "a2c_cartpole.py").read_text())
+    args = bench.parse_args(["--scripts", str(earlier / "a2c_cartpole.py"), "a2c_cartpole.py"])
+    assert args.paths["a2c_cartpole.py"] == REPO / "a2c_cartpole.py"
+    folders = {bench.run_folder(tmp_path, script, (), 1) for script in args.scripts}
+    assert len(folders) == 2  # not one folder for two files of one name
+    page = bench.summarize(SimpleNamespace(**{**vars(args), "seeds": []}), {}, "here", 0.0, head="- Command: x")
+    assert f"- `{earlier / 'a2c_cartpole.py'}` is from outside this checkout: not a git checkout" in page
 
 
 def test_sweep_grid_flags_and_folders(tmp_path):
@@ -172,33 +236,74 @@ def test_a_rerun_runs_only_what_has_not_finished(tmp_path):
     assert {path: path.stat().st_mtime_ns for path in seed1.rglob("*")} == events_before
 
 
-def test_sweep_on_a_two_node_ray_cluster(tmp_path, monkeypatch):
+def descendants_running(root_pid: int, needle: str) -> bool:
+    """Whether a process under root_pid (children, their children, ...) has needle in its command line."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    for pid in parents:
+        ancestor = pid
+        while ancestor in parents and ancestor != root_pid:
+            ancestor = parents[ancestor]
+        if ancestor == root_pid and pid != root_pid:
+            try:
+                if needle in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def test_a_sweep_on_a_ray_cluster_survives_a_lost_node(tmp_path, monkeypatch):
+    # three one-CPU nodes on this machine; the third is killed while one of its runs is under way
     from ray.cluster_utils import Cluster
 
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
     cluster.add_node(num_cpus=1)
+    victim = cluster.add_node(num_cpus=1)
+    raylet = victim.all_processes["raylet"][0].process.pid
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
+    killed = []
+
+    def kill_when_busy():
+        deadline = time.time() + 60
+        while time.time() < deadline and not descendants_running(raylet, "reinforce_cartpole"):
+            time.sleep(0.05)
+        if time.time() < deadline:
+            cluster.remove_node(victim, allow_graceful=False)
+            killed.append(time.time())
+
+    killer = threading.Thread(target=kill_when_busy, daemon=True)
     try:
+        killer.start()
         # num_envs 0 is an int, so it passes the sweep's checks, and the script refuses it: a failed run
         runs = bench.main(["--scripts", "reinforce_cartpole.py", "--seeds", "1", "2", "--sweep", "num-envs=4,0",
                            "--extra", TINY, "--out", str(out), "--cluster", "ray", "--ray-address", cluster.address])
+        killer.join(timeout=5)
     finally:
         cluster.shutdown()
+    assert killed, "no run ever started on the third node"
     tasks = [json.loads(path.read_text()) for path in out.glob("reinforce_cartpole/*/seed*/task.json")]
     assert len(tasks) == 4
-    assert len({task["node_id"] for task in tasks}) == 2  # both nodes ran runs
-    assert all(task["cwd"] not in (str(tmp_path), os.getcwd()) for task in tasks)  # in the copy Ray made
+    assert len({task.get("node_id") for task in tasks}) >= 2  # runs ran on more than one node
+    assert all(task["cwd"] not in (str(tmp_path), os.getcwd()) for task in tasks if "cwd" in task)  # Ray's copy
     for seed in (1, 2):
         good = runs[("reinforce_cartpole.py", (("num_envs", "4"),), seed)]
+        # the run that died with its node was run again elsewhere (Ray retries a task lost with its node)
         assert good["steps"][-1] >= 4000 and "eval" in good  # read back from the event files that came back
         assert runs[("reinforce_cartpole.py", (("num_envs", "0"),), seed)]["failed"] == "exit 2"
     table = (out / "results.md").read_text()
+    assert table.startswith("- Command: `python benchmark/run.py --scripts reinforce_cartpole.py")
     assert "| reinforce_cartpole.py num_envs=4 | 0/2 |" in table
     assert "| reinforce_cartpole.py num_envs=0 | 0/2 (2 failed) |" in table
     assert "error: --num-envs must be at least 1, got 0" in table  # the failed runs' console tails
-    assert "a Ray cluster of 2 nodes and 2 CPUs" in table
-    assert (out / "curves.png").stat().st_size > 10_000
+    assert "a Ray cluster of 3 nodes and 3 CPUs" in table
+    assert (out / "results.png").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize(
