@@ -49,7 +49,9 @@ def main():
         evaluation = (
             f"{evals['eval/episodic_return']:.1f} +- {evals['eval/episodic_return_std']:.1f}" if evals else "-"
         )
-        print(f"| {label} | {len(scores)} | {last:,} | {early:.1f} | {late:.1f} | {scores[-100:].mean():.1f} | {evaluation} |")
+        cells = [label, len(scores), f"{last:,}", f"{early:.1f}", f"{late:.1f}", f"{scores[-100:].mean():.1f}",
+                 evaluation]
+        print("| " + " | ".join(map(str, cells)) + " |")
         mean_100 = np.array([scores[max(0, i - 99) : i + 1].mean() for i in range(len(scores))])
         (line,) = ax.plot(steps, mean_100, label=label)
         ax.scatter(steps, scores, s=2, alpha=0.15, color=line.get_color())

@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from rounds import SB3, Parser, compare, logged_sps
+from rounds import SB3, Parser, compare, logged_sps, write_page
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -146,11 +146,15 @@ def main():
         if args.sb3_passive:
             passive = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
             jobs.append(("Stable-Baselines3 A2C, OMP_WAIT_POLICY=PASSIVE", lambda seed: sb3(args, seed, passive)))
-    print(f"Breakout, 16 envs x 5 steps, {args.total_timesteps:,} agent steps a run")
-    medians = compare(jobs, args.repeats)
+    title = f"Breakout, 16 envs x 5 steps, {args.total_timesteps:,} agent steps a run"
+    print(title)
+    medians, table = compare(jobs, args.repeats)
+    text = [title, "", table]
     if args.bound:
-        print("\nThis CPU's limit, each part alone (seconds per rollout of 16 envs x 5 steps; medians of 3 runs of 50)")
-        print("| network | games | act passes | update | bound, steps/s | share of it |\n|---|---|---|---|---|---|")
+        text += ["", "This CPU's limit, each part alone (seconds per rollout of 16 envs x 5 steps; medians of 3 runs "
+                 "of 50)", "", "| network | games | act passes | update | bound, steps/s | share of it |",
+                 "|---|---|---|---|---|---|"]
+        print("\n".join(text[3:]))
         networks = [("a2c_atari.py", "{}", ["a2c_atari.py"]),
                     ("a2c_atari_overlap.py", "{}", ["a2c_atari_overlap.py"])]
         if args.bf16:
@@ -160,7 +164,10 @@ def main():
             limit = 80 / parts.sum()
             shares = ", ".join(f"{name} {medians[name] / limit:.0%}" for name in names if name in medians)
             label = network + (" --bf16" if "bf16" in extra else "")
-            print(f"| {label} | {parts[0]:.4f} | {parts[1]:.4f} | {parts[2]:.4f} | {limit:,.0f} | {shares or '-'} |")
+            cells = [f"{part:.4f}" for part in parts] + [f"{limit:,.0f}", shares or "-"]
+            text.append(f"| {label} | " + " | ".join(cells) + " |")
+            print(text[-1], flush=True)
+    write_page(args, "benchmark/atari_speed.py", sys.argv[1:], "\n".join(text))
 
 
 if __name__ == "__main__":

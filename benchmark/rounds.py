@@ -1,13 +1,24 @@
-"""What the speed benchmarks share: their command line, the training speed a run logged, and
-implementations timed round by round against Stable-Baselines3's with a markdown table of the medians."""
+"""What the speed benchmarks share: their command line, the training speed a run logged, implementations
+timed round by round against Stable-Baselines3's, and the stamped page they write.
+
+Each round times every implementation once, and its ratio to Stable-Baselines3 is taken within the
+round, so a machine whose speed drifts between rounds (a shared virtual machine does) moves both sides of
+a ratio alike. The page gives each round's ratio and their geometric mean with its 95% Student-t interval
+over the rounds (on the logarithms of the ratios; benchmark/stats.py).
+"""
 
 import argparse
 import importlib.util
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
+import stats
+from stamp import stamp
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+REPO = Path(__file__).resolve().parent.parent
 
 SB3 = "Stable-Baselines3 A2C"
 
@@ -23,7 +34,11 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
     def parse_args(self, *args, **kwargs):
+        self.add_argument("--page", default=None,
+                          help="the stamped page to write (default: benchmark/out/<this script>-<time>.md)")
         parsed = super().parse_args(*args, **kwargs)
+        if parsed.page is not None and not parsed.page.endswith(".md"):
+            self.error(f"--page must end in .md, got {parsed.page!r}")
         if not parsed.no_sb3 and importlib.util.find_spec("stable_baselines3") is None:
             self.error("Stable-Baselines3 is not installed: pip install stable-baselines3==2.9.2, or add --no-sb3")
         return parsed
@@ -36,21 +51,35 @@ def logged_sps(folder: str) -> float:
     return acc.Scalars("charts/SPS")[-1].value
 
 
-def compare(jobs: list, repeats: int):
-    """Runs every (name, job(seed) -> steps/s) once a round, seeds 1, 2, ..., prints the table and
-    returns each name's median.
-
-    Round by round, every implementation once a round: a machine whose speed drifts (a shared
-    virtual machine does) then slows all of them alike instead of whichever ran last.
-    """
+def compare(jobs: list, repeats: int) -> tuple[dict, str]:
+    """Runs every (name, job(seed) -> steps/s) once a round, seeds 1, 2, ..., and returns each name's
+    median and the page's table: steps/s, each round's ratio to Stable-Baselines3 and their interval."""
     sps = {name: [] for name, _ in jobs}
     for seed in range(1, repeats + 1):
         for name, job in jobs:
             sps[name].append(job(seed))
             print(f"round {seed}: {name} {sps[name][-1]:,.0f} steps/s", flush=True)
-    sb3_median = np.median(sps[SB3]) if SB3 in sps else None
-    print("| implementation | steps/s, median (min-max) | median over Stable-Baselines3's |\n|---|---|---|")
+    lines = ["| implementation | steps/s, median (min-max) | steps/s by round | over Stable-Baselines3's, by round "
+             "| over Stable-Baselines3's, geometric mean [95% interval over rounds] |", "|---|---|---|---|---|"]
     for name, values in sps.items():
-        ratio = f"{np.median(values) / sb3_median:.2f}x" if sb3_median else "-"
-        print(f"| {name} | {np.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {ratio} |")
-    return {name: float(np.median(values)) for name, values in sps.items()}
+        by_round = ", ".join(f"{value:,.0f}" for value in values)
+        ratio_cells = "- | -"
+        if SB3 in sps and name != SB3:
+            logs = np.log(np.array(values) / np.array(sps[SB3]))
+            low, high = stats.t_interval(logs)
+            bounds = f" [{np.exp(low):.2f}x, {np.exp(high):.2f}x]" if not np.isnan(low) else ""
+            ratio_cells = f"{', '.join(f'{np.exp(x):.2f}x' for x in logs)} | {np.exp(logs.mean()):.2f}x{bounds}"
+        lines.append(f"| {name} | {np.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {by_round} "
+                     f"| {ratio_cells} |")
+    table = "\n".join(lines)
+    print(table, flush=True)
+    return {name: float(np.median(values)) for name, values in sps.items()}, table
+
+
+def write_page(args, tool: str, argv: list, text: str):
+    """The sitting's page: the stamp (command, commit, machine, versions), then what the script measured."""
+    default = REPO / "benchmark" / "out" / f"{Path(tool).stem}-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    page = Path(args.page) if args.page else default
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(stamp(tool, argv) + "\n\n" + text.strip() + "\n")
+    print(f"wrote {page}")

@@ -75,8 +75,8 @@ def settings(kind: str, args) -> dict:
                          f"{args.max_grad_norm}; Stable-Baselines3 clips the two together")
     elif kind == "shared":
         # one torso for both heads: since version 1.8 a shared torso is a shared features extractor
-        policy.update(features_extractor_class=shared_torso_class(), features_extractor_kwargs=dict(hidden=args.hidden_size),
-                      share_features_extractor=True, net_arch=dict(pi=[], vf=[]))
+        policy.update(features_extractor_class=shared_torso_class(), share_features_extractor=True,
+                      features_extractor_kwargs=dict(hidden=args.hidden_size), net_arch=dict(pi=[], vf=[]))
         if args.scale_rewards:
             unmatched.append("reward scaling: the script divides rewards by the std of every discounted return so "
                              "far; VecNormalize(norm_reward=True) by a running std of its discounted return, plus "
@@ -97,8 +97,9 @@ def settings(kind: str, args) -> dict:
             "steps all of them in ale-py's C++ threads (this changes speed, not learning)",
         ]
         if "overlap" in args.exp_name:
+            bf16 = " and has no bf16" if getattr(args, "bf16", False) else ""
             unmatched.append("the overlap of acting and playing (a2c_atari_overlap.py): its policy lags one step; "
-                             f"the peer acts on the current frames{' and has no bf16' if getattr(args, 'bf16', False) else ''}")
+                             f"the peer acts on the current frames{bf16}")
     return dict(a2c=a2c, policy=policy, unmatched=unmatched)
 
 

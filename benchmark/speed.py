@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rounds import SB3, Parser, compare, logged_sps
+from rounds import SB3, Parser, compare, logged_sps, write_page
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -73,8 +73,11 @@ def main():
     jobs = [(script, lambda seed, s=script: ours(s, args, seed)) for script in args.scripts]
     if not args.no_sb3:
         jobs.append((SB3, lambda seed: sb3(args, seed)))
-    print(f"{args.num_envs} envs x {args.num_steps} steps, {args.total_timesteps:,} steps a run, one torch thread")
-    compare(jobs, args.repeats)
+    title = (f"CartPole-v1, {args.num_envs} envs x {args.num_steps} steps, {args.total_timesteps:,} steps a run, "
+             "one torch thread")
+    print(title)
+    _, table = compare(jobs, args.repeats)
+    write_page(args, "benchmark/speed.py", sys.argv[1:], f"{title}\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rounds import SB3, Parser, compare, logged_sps
+from rounds import SB3, Parser, compare, logged_sps, write_page
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -103,8 +103,10 @@ def main():
         jobs.append((SB3, lambda seed: sb3(args, seed)))
         if args.one_thread:
             jobs.append((f"{SB3}, OMP_NUM_THREADS=1", lambda seed: sb3(args, seed, one)))
-    print(f"Defend the Center, 16 games x 5 steps, {args.total_timesteps:,} agent steps a run")
-    compare(jobs, args.repeats)
+    title = f"Defend the Center, 16 games x 5 steps, {args.total_timesteps:,} agent steps a run"
+    print(title)
+    _, table = compare(jobs, args.repeats)
+    write_page(args, "benchmark/vizdoom_speed.py", sys.argv[1:], f"{title}\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ def test_a2c_shared_gae_settings_reach_the_peer():
     assert not any("reward scaling" in item for item in setup["unmatched"])
 
 
-@pytest.mark.parametrize("script,optimizer", [("a2c_atari.py", "RMSprop"), ("a2c_atari_tf_rmsprop.py", "RMSpropTFLike")])
+@pytest.mark.parametrize("script,optimizer",
+                         [("a2c_atari.py", "RMSprop"), ("a2c_atari_tf_rmsprop.py", "RMSpropTFLike")])
 def test_the_atari_peer_has_the_scripts_optimizer_and_protocol(script, optimizer):
     args, kind, setup, model = sb3_peer.build([str(REPO / script), "--env-id", "ALE/Breakout-v5", "--num-envs", "2",
                                                "--rmsprop-alpha", "0.95", "--rmsprop-eps", "1e-4",
