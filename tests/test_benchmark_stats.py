@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -98,3 +99,18 @@ def test_the_stamp_says_whether_the_tree_had_uncommitted_changes(tmp_path):
     assert stamp.commit(tmp_path).endswith("(no uncommitted changes)")
     (tmp_path / "a.py").write_text("x = 2\n")
     assert "with uncommitted changes to 1 file: a.py" in stamp.commit(tmp_path)
+
+
+def test_a_speed_sitting_gives_each_rounds_ratio_and_their_interval(tmp_path, capsys):
+    import rounds
+
+    # ratios 2.0, 2.2 and 1.9: geometric mean (2 * 2.2 * 1.9) ** (1 / 3) = 2.03; the logs' mean 0.7079 and
+    # standard error 0.0430 give 0.7079 +- 4.3027 * 0.0430, so exp of [0.523, 0.893]: [1.69x, 2.44x]
+    ours, theirs = iter([200.0, 330.0, 380.0]), iter([100.0, 150.0, 200.0])
+    medians, table = rounds.compare([("ours.py", lambda seed: next(ours)), (rounds.SB3, lambda seed: next(theirs))], 3)
+    assert medians == {"ours.py": 330.0, rounds.SB3: 150.0}
+    assert "| ours.py | 330 (200-380) | 200, 330, 380 | 2.00x, 2.20x, 1.90x | 2.03x [1.69x, 2.44x] |" in table
+    page = tmp_path / "speed.md"
+    rounds.write_page(SimpleNamespace(page=str(page)), "benchmark/speed.py", ["--repeats", "3"], table)
+    text = page.read_text()
+    assert text.startswith("- Command: `python benchmark/speed.py --repeats 3`") and table in text
