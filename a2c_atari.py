@@ -72,7 +72,7 @@ class Args:
     learning_rate: float = 7e-4
     """RMSprop learning rate"""
     anneal_lr: bool = False
-    """if toggled, decay the learning rate linearly to 0 over the budget (off: better on Breakout)"""
+    """if toggled, decay the learning rate linearly to 0 over the budget (off: a constant rate)"""
     num_steps: int = 5
     """steps per env in each rollout"""
     gamma: float = 0.99

@@ -4,8 +4,9 @@ a2c_atari.py's algorithm and defaults, with the CPU speed ideas it leaves out:
 - `--overlap-update` (on): each rollout is learned from in a second thread while the next one is
   played, so the policy that acts is one update behind the one that learns (a change of algorithm).
 - `--bf16` (off): the CNN's passes run in bfloat16 autocast; weights, optimizer and losses stay
-  float32. Faster on CPUs with AMX matrix units, slower on others (docs/speed.md).
-- torch's idle OpenMP threads sleep instead of spinning, leaving the cores to the games' threads.
+  float32. Whether it is faster depends on the CPU's bfloat16 support (AMX, AVX512_BF16): docs/speed.md.
+- channels-last convolutions, and torch's idle OpenMP threads sleeping instead of spinning (leaving
+  the cores to the games' threads).
 The rest of this docstring is a2c_atari.py's.
 
 A2C (Mnih et al. 2016) with GAE (Schulman et al. 2016), the Nature CNN (Mnih et al. 2015) as the
@@ -56,7 +57,7 @@ class Args:
     cuda: bool = True
     """if toggled, use a GPU when one exists"""
     bf16: bool = False
-    """if toggled, the CNN's passes run in bfloat16: faster on a CPU with AMX (`lscpu | grep amx`), slower elsewhere"""
+    """if toggled, the CNN's passes run in bfloat16: faster or slower by the CPU's bfloat16 support (docs/speed.md)"""
     overlap_update: bool = True
     """if toggled, learn from each rollout in a second thread while the next is played, one update behind"""
     capture_video: bool = False
@@ -86,7 +87,7 @@ class Args:
     learning_rate: float = 7e-4
     """RMSprop learning rate"""
     anneal_lr: bool = False
-    """if toggled, decay the learning rate linearly to 0 over the budget (off: better on Breakout)"""
+    """if toggled, decay the learning rate linearly to 0 over the budget (off: a constant rate)"""
     num_steps: int = 5
     """steps per env in each rollout"""
     gamma: float = 0.99

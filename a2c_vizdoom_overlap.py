@@ -1,9 +1,10 @@
 """A2C on ViZDoom, faster on a CPU: a2c_vizdoom.py plus a learner thread.
 
-a2c_vizdoom.py's algorithm and defaults, with one CPU speed idea it leaves out: `--overlap-update`
-(on) learns from each rollout in a second thread while the next one is played, so the policy that
-acts is one update behind the one that learns (a change of algorithm). It fills the time the games
-would wait for the update: 9% more steps per second on 2 cores (docs/speed.md).
+a2c_vizdoom.py's algorithm and defaults, with the CPU speed ideas it leaves out:
+- `--overlap-update` (on): each rollout is learned from in a second thread while the next one is
+  played, so the policy that acts is one update behind the one that learns (a change of algorithm).
+  It fills the time the games would wait for the update; its speed is measured in docs/speed.md.
+- channels-last convolutions, and torch's idle OpenMP threads sleeping instead of spinning.
 The rest of this docstring is a2c_vizdoom.py's.
 
 A2C on ViZDoom: the A2C of a2c_atari.py, in a 3-D first-person game.

@@ -79,7 +79,7 @@ def main():
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
     parser.add_argument(
         "--active", action="store_true",
-        help="also time a2c_vizdoom.py with OMP_WAIT_POLICY=ACTIVE (it sets PASSIVE for itself)",
+        help="also time a2c_vizdoom.py with OMP_WAIT_POLICY=ACTIVE set in its environment",
     )
     parser.add_argument(
         "--one-thread", action="store_true",
