@@ -313,6 +313,7 @@ def test_a_sweep_on_a_ray_cluster_survives_a_lost_node(tmp_path, monkeypatch):
         ("speed.py", ["--scripts", "no_such_script.py", "--no-sb3"], "no_such_script.py"),
         ("atari_speed.py", ["--total-timesteps", "10", "--no-sb3"], "--total-timesteps"),
         ("vizdoom_speed.py", ["--repeats", "0", "--no-sb3"], "--repeats"),
+        ("speed.py", ["--page", "speed.txt", "--no-sb3"], "--page must end in .md"),
     ],
 )
 def test_the_speed_scripts_refuse_a_mistake_with_one_line(script, argv, mentions, tmp_path):
