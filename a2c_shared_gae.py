@@ -55,7 +55,7 @@ class Args:
     env_id: str = "CartPole-v1"
     """a gymnasium env id with a 1-D Box observation and a Discrete action space"""
     num_envs: int = 8
-    """parallel envs (8, not 16: with GAE the shared network solved CartPole sooner, docs/choices.md)"""
+    """parallel envs (8, picked by hand for CartPole where a2c_cartpole.py has 16: docs/choices.md)"""
 
     # algorithm
     total_timesteps: int = 200_000
