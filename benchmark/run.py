@@ -4,8 +4,8 @@
 
 Each run is the script itself, started as a user would start it, in its own folder under `--out`,
 with `--num-cpus` torch threads (default 1). When all are done, every run's TensorBoard events are
-read back with TensorBoard's own reader and turned into `results.md` (a markdown table) and
-`curves.png`.
+read back with TensorBoard's own reader and turned into a stamped page, `results.md`, and its plot,
+`results.png`.
 
     python benchmark/run.py --scripts a2c_cartpole.py a2c_shared_gae.py --seeds 1 2 3 \
         --env-id Acrobot-v1 --extra "--total-timesteps 300000"
@@ -34,7 +34,7 @@ the date, the machine, the versions), so that a figure copied from it can be tra
 over its seeds: solved k/n; the env steps to solve, median with its 95% bootstrap interval, an
 unsolved seed counted as never (so the median is "never" when half the seeds or more did not solve);
 the final return (the mean of the last `--window` training episodes) as IQM and as mean with their
-95% bootstrap intervals; the greedy evaluation's IQM. `--baseline ROW` adds, for every other row, the
+95% bootstrap intervals; the final evaluation's IQM. `--baseline ROW` adds, for every other row, the
 probability that a seed of the row beats a seed of the baseline (higher final return; fewer steps to
 solve), its interval, and a verdict: better, worse, or "cannot tell with N seeds". The curves are the
 IQM over seeds with its 95% band. The statistics are in benchmark/stats.py.
@@ -47,7 +47,7 @@ for each A2C script, a row `sb3:<script>`: Stable-Baselines3's A2C at the script
 from its `Args` with the same flags (benchmark/sb3_peer.py; what cannot be matched is listed under the
 table). Stable-Baselines3 is an optional install: pip install stable-baselines3==2.9.2.
 
-`--report NAME` names the page (default results.md, its curves NAME.png beside it), so that several
+`--report NAME.md` names the page (default results.md; its plot NAME.png beside it), so that several
 comparisons can be written from one folder of runs.
 
 "Solved" follows Gym's definition: the mean return of the last 100 training episodes reaches
