@@ -36,7 +36,8 @@ unsolved seed counted as never (so the median is "never" when half the seeds or 
 the final return (the mean of the last `--window` training episodes) as IQM and as mean with their
 95% bootstrap intervals; the final evaluation's IQM. `--baseline ROW` adds, for every other row, the
 probability that a seed of the row beats a seed of the baseline (higher final return; fewer steps to
-solve), its interval, and a verdict: better, worse, or "cannot tell with N seeds". The curves are the
+solve), its interval, and a verdict: better or worse where the interval leaves 0.5 out and
+Mann-Whitney's rank test agrees (p < 0.05), otherwise "cannot tell with N seeds". The curves are the
 IQM over seeds with its 95% band. The statistics are in benchmark/stats.py.
 
     python benchmark/run.py --scripts a2c_cartpole.py --sweep ent-coef=0,0.01 --seeds 1 2 3 4 5 6 7 8 9 10 \
@@ -483,7 +484,8 @@ def comparison(row: dict, base: dict) -> list:
         probability = float(improvement(np.array(x), np.array(y)))
         low, high = stats.interval(improvement, x, y)
         bounds = f" [{low:.2f}, {high:.2f}]" if not np.isnan(low) else ""
-        cells += [f"{probability:.2f}{bounds}", stats.verdict(probability, low, high, min(len(x), len(y)))]
+        p_value = stats.rank_test(x, y)
+        cells += [f"{probability:.2f}{bounds}", stats.verdict(probability, low, high, min(len(x), len(y)), p_value)]
     return cells
 
 
@@ -527,7 +529,8 @@ def summarize(args, runs: dict, where: str, wall: float, head: str = "") -> str:
         lines += [
             "", f"Against `{args.baseline}`: the probability that a seed of the row does better than a seed of "
             "the baseline (a tie counts half; 0.5 is no difference), with its 95% stratified bootstrap interval. "
-            "Better or worse only where the interval leaves 0.5 out.", "",
+            "Better or worse only where the interval leaves 0.5 out and Mann-Whitney's rank test agrees "
+            "(p < 0.05).", "",
             "| row | final return higher | verdict | solves in fewer steps | verdict |", "|---|---|---|---|---|",
         ]
         for label, values in table.items():
