@@ -473,19 +473,11 @@ def comparison(row: dict, base: dict) -> list:
     """The probability of improvement of a row over the baseline on both measures: cells of the table."""
     cells = []
     for key, higher in (("final", True), ("steps", False)):
-        x, y = row[key], base[key]
-        if not x or not y:
+        if not row[key] or not base[key]:
             cells += ["-", "-"]
             continue
-
-        def improvement(a, b, axis=-1):
-            return stats.prob_improvement(a, b, axis=axis, higher_is_better=higher)
-
-        probability = float(improvement(np.array(x), np.array(y)))
-        low, high = stats.interval(improvement, x, y)
-        bounds = f" [{low:.2f}, {high:.2f}]" if not np.isnan(low) else ""
-        p_value = stats.rank_test(x, y)
-        cells += [f"{probability:.2f}{bounds}", stats.verdict(probability, low, high, min(len(x), len(y)), p_value)]
+        probability, low, high, verdict = stats.improvement(row[key], base[key], higher_is_better=higher)
+        cells += [f"{probability:.2f}" + (f" [{low:.2f}, {high:.2f}]" if not np.isnan(low) else ""), verdict]
     return cells
 
 
@@ -537,7 +529,8 @@ def summarize(args, runs: dict, where: str, wall: float, head: str = "") -> str:
             if label != args.baseline:
                 lines.append(f"| {label} | " + " | ".join(comparison(values, table[args.baseline])) + " |")
     for row in args.rows:  # a peer's runs say what of the script's settings they could not take
-        items = next((r["unmatched"] for r in runs.values() if r.get("unmatched") and r.get("row") == row), [])
+        items = next((r["unmatched"] for (run_row, _, _), r in runs.items() if run_row == row and r.get("unmatched")),
+                     [])
         if items:
             lines += ["", f"Not matched in `{row}` (Stable-Baselines3 cannot be set up that way):", ""]
             lines += [f"- {item}" for item in items]
@@ -649,9 +642,7 @@ def main(argv=None):
                     report(*futures[future], future.result())
         wall = time.time() - start
         print(f"runs took {wall:,.0f} s", flush=True)
-    runs = {}
-    for job in jobs:
-        runs[job] = dict(read_run(run_folder(out, *job), args.solve_threshold, args.window), row=job[0])
+    runs = {job: read_run(run_folder(out, *job), args.solve_threshold, args.window) for job in jobs}
     page = summarize(args, runs, where, wall, head=stamp("benchmark/run.py", argv))
     report_path = out / args.report
     report_path.write_text(page)

@@ -57,8 +57,9 @@ def schedule(args):
     return lambda progress_left: args.learning_rate * min(1.0, progress_left + 1.0 / updates)
 
 
-def settings(kind: str, args) -> dict:
+def settings(script_name: str, args) -> dict:
     """A2C's keyword arguments, its policy's, and what the peer cannot match, for a script's parsed Args."""
+    kind = KINDS[script_name]
     a2c = dict(learning_rate=schedule(args), n_steps=args.num_steps, gamma=args.gamma, ent_coef=args.ent_coef,
                vf_coef=args.vf_coef, max_grad_norm=args.max_grad_norm, normalize_advantage=False,
                gae_lambda=getattr(args, "gae_lambda", 1.0))
@@ -84,7 +85,7 @@ def settings(kind: str, args) -> dict:
     elif kind == "atari":
         # the Nature CNN with its 512 features feeding both heads directly, images over 255: CnnPolicy's default
         # RMSprop given as the policy's optimizer: A2C's own rms_prop settings fix alpha at 0.99
-        if "tf_rmsprop" in args.exp_name:
+        if script_name == "a2c_atari_tf_rmsprop.py":
             from stable_baselines3.common.sb2_compat.rmsprop_tf_like import RMSpropTFLike as rmsprop
         else:
             rmsprop = torch.optim.RMSprop
@@ -96,7 +97,7 @@ def settings(kind: str, args) -> dict:
             "the games: one gymnasium env each, stepped one after another in Python (DummyVecEnv); the script "
             "steps all of them in ale-py's C++ threads (this changes speed, not learning)",
         ]
-        if "overlap" in args.exp_name:
+        if script_name == "a2c_atari_overlap.py":
             bf16 = " and has no bf16" if getattr(args, "bf16", False) else ""
             unmatched.append("the overlap of acting and playing (a2c_atari_overlap.py): its policy lags one step; "
                              f"the peer acts on the current frames{bf16}")
@@ -172,7 +173,7 @@ def build(argv: list):
     script.check_args(args)
     if hasattr(args, "torch_threads"):
         torch.set_num_threads(args.torch_threads)
-    setup = settings(kind, args)
+    setup = settings(script_path.name, args)
     envs = make_env(kind, args, args.seed, args.num_envs, train=True)
     device = "cuda" if getattr(args, "cuda", False) and torch.cuda.is_available() else "cpu"
     policy_name = "CnnPolicy" if kind == "atari" else "MlpPolicy"

@@ -62,7 +62,7 @@ def rank_test(x, y) -> float:
     return float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
 
 
-def verdict(probability: float, low: float, high: float, seeds: int, p_value: float = 0.0) -> str:
+def verdict(probability: float, low: float, high: float, seeds: int, p_value: float) -> str:
     """One plain word on a probability of improvement and its interval: better, worse, or cannot tell.
 
     Better or worse needs the interval to leave 0.5 out and Mann-Whitney's rank test to agree at 5%:
@@ -83,6 +83,19 @@ def verdict(probability: float, low: float, high: float, seeds: int, p_value: fl
         return text + " (no sign of a difference)"
     needed = max(int(np.ceil(round(seeds * ((high - low) / 2 / distance) ** 2, 6))), seeds + 1)
     return text + f" (about {needed} might)"
+
+
+def improvement(x, y, higher_is_better: bool = True) -> tuple[float, float, float, str]:
+    """How x's seeds compare with y's: the probability of improvement, its 95% stratified bootstrap
+    interval, and the verdict (which also asks the rank test)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+    def statistic(a, b, axis=-1):
+        return prob_improvement(a, b, axis=axis, higher_is_better=higher_is_better)
+
+    probability = float(statistic(x, y))
+    low, high = interval(statistic, x, y)
+    return probability, low, high, verdict(probability, low, high, min(len(x), len(y)), rank_test(x, y))
 
 
 def t_interval(values) -> tuple[float, float]:

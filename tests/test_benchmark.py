@@ -98,6 +98,14 @@ def test_runs_with_no_episode_or_fewer_than_the_window_say_so(tmp_path):
     assert "- few: seed 1: not solved / 20.0 (over 3) / nan" in table
 
 
+def test_a_seed_with_no_run_in_the_folder_is_not_run(tmp_path):
+    # --summarize-only over a folder where seed 2 never ran: its cell says so, nothing breaks
+    fake_run(tmp_path / "reinforce_cartpole" / "seed1", [500.0] * 100)
+    bench.main(["--scripts", "reinforce_cartpole.py", "--seeds", "1", "2", "--out", str(tmp_path), "--summarize-only"])
+    page = (tmp_path / "results.md").read_text()
+    assert "- reinforce_cartpole.py: seed 1: 1,000 / 500.0 / nan; seed 2: not run" in page
+
+
 def test_a_baseline_row_gets_the_others_probability_of_improvement_and_a_verdict(tmp_path):
     # four seeds a row, each seed 100 episodes of one return: row a's seeds end at 10, 20, 30, 40 and
     # never solve (threshold 100); row b's end at 110-140 and all solve at the 100th episode, step 1,000

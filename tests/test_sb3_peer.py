@@ -94,6 +94,10 @@ def test_the_peer_row_runs_beside_its_script(tmp_path):
     assert '"--total-timesteps"' in saved and '"sb3:a2c_cartpole.py"' in saved
 
 
+def test_the_runner_offers_the_peer_for_exactly_the_scripts_it_has_settings_for():
+    assert set(bench.PEER_SCRIPTS) == set(sb3_peer.KINDS)
+
+
 def test_the_peer_refuses_a_script_it_has_no_settings_for(tmp_path):
     result = subprocess.run([sys.executable, str(REPO / "benchmark" / "sb3_peer.py"), "reinforce_cartpole.py"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
