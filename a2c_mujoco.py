@@ -1,15 +1,24 @@
-"""A2C with GAE(lambda) for continuous actions: a Gaussian policy, on MuJoCo.
+"""A2C with GAE(lambda) on MuJoCo: a Gaussian policy for continuous actions.
 
-The update is a2c_shared_gae.py's. What changes is the action: the policy is a diagonal Gaussian,
+Synchronous advantage actor-critic (Mnih et al. 2016) with generalized advantage estimation
+(Schulman et al. 2016, "High-dimensional continuous control using generalized advantage
+estimation"). Every update plays `num_steps` steps in each of `num_envs` vector envs, then
+
+    delta_t = r_t + gamma V(s_{t+1}) - V(s_t)                     (one-step TD error)
+    A_t     = delta_t + gamma lambda A_{t+1}                      (GAE; lambda 1 gives n-step, 0 gives TD)
+    loss    = -mean_t A_t log pi(a_t | s_t) + vf_coef * mean_t (A_t + V(s_t) - V_new(s_t))^2
+              - ent_coef * entropy
+
+as in a2c_shared_gae.py. What changes is the action. The policy is a diagonal Gaussian,
 
     u ~ N(mu(s), sigma^2)       mu from the network, log sigma one learned parameter per action dimension
     log pi(u | s) = sum_i [ -(u_i - mu_i)^2 / (2 sigma_i^2) - log sigma_i - log(2 pi) / 2 ]
 
 and the env gets u clipped to [-1, 1] and mapped onto its action bounds (`--squash` maps tanh(u)
-instead). The learner keeps u itself, so the policy gradient is that of the Gaussian. Two things
-MuJoCo needs besides (Andrychowicz et al. 2021, "What matters in on-policy reinforcement learning"):
-observations normalized by their running mean and std (kept in the network, so that an evaluation
-sees what training saw), and a policy and a value that do not share a torso.
+instead); the learner keeps u itself. Two things MuJoCo needs besides (Andrychowicz et al. 2021,
+"What matters in on-policy reinforcement learning"): observations normalized by their running mean
+and std (kept in the network, so that an evaluation sees what training saw), and a policy and a value
+that do not share a torso.
 
 Run:  python a2c_mujoco.py --seed 1          (HalfCheetah-v5; any env with a Box action space)
 """

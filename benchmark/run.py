@@ -85,7 +85,7 @@ REPO = Path(__file__).resolve().parent.parent
 PEER = REPO / "benchmark" / "sb3_peer.py"
 # the scripts Stable-Baselines3's A2C can be set up like (benchmark/sb3_peer.py has their settings)
 PEER_SCRIPTS = ("a2c_cartpole.py", "a2c_shared_gae.py", "a2c_shared_gae_fast.py", "a2c_atari.py",
-                "a2c_atari_overlap.py", "a2c_atari_tf_rmsprop.py")
+                "a2c_atari_overlap.py", "a2c_atari_tf_rmsprop.py", "a2c_mujoco.py")
 # flags this runner sets itself, so a sweep may not
 OWN_FLAGS = {"seed": "--seeds", "env_id": "--env-id", "torch_threads": "--num-cpus", "save_model": "(always off)"}
 

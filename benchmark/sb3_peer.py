@@ -7,7 +7,8 @@ The first argument is the script; the rest are that script's own flags, read by 
 (imported, not copied), so every setting the two have in common comes from one place and cannot drift:
 envs, steps per update, budget, learning rate and its annealing, gamma, GAE lambda (1 for the n-step
 returns of a2c_cartpole.py), entropy and value coefficients, gradient clip, optimizer and its eps, the
-network's sizes, activation and initialization, the reward scaling of a2c_shared_gae.py, and on Atari the
+network's sizes, activation and initialization, the reward scaling of a2c_shared_gae.py, on MuJoCo the
+Gaussian's starting log std and the observation normalization (VecNormalize), and on Atari the
 preprocessing. What cannot be matched is written to summary.json (`unmatched`), and run.py lists it.
 
 It logs what run.py reads from the scripts, in runs/<run_name>/: charts/episodic_return (raw returns of
@@ -31,12 +32,17 @@ from torch.utils.tensorboard import SummaryWriter
 
 # each script this peer can copy, and the kind of set-up it needs
 KINDS = {"a2c_cartpole.py": "separate", "a2c_shared_gae.py": "shared", "a2c_shared_gae_fast.py": "shared",
-         "a2c_atari.py": "atari", "a2c_atari_overlap.py": "atari", "a2c_atari_tf_rmsprop.py": "atari"}
+         "a2c_atari.py": "atari", "a2c_atari_overlap.py": "atari", "a2c_atari_tf_rmsprop.py": "atari",
+         "a2c_mujoco.py": "mujoco"}
 ALWAYS = [
     "the budget: a script's env steps include one reset step per finished episode (gymnasium's NEXT_STEP "
     "autoreset), which it neither counts nor learns from; Stable-Baselines3 resets inside the last step, so "
     "its run of the same number of updates plays a few more counted steps",
 ]
+
+REWARD_SCALING = ("reward scaling: the script divides rewards by the std of every discounted return so far; "
+                  "VecNormalize(norm_reward=True) by a running std of its discounted return, plus 1e-8, and clips "
+                  "the result to +-10")
 
 
 def load_script(path: Path):
@@ -64,12 +70,27 @@ def settings(script_name: str, args) -> dict:
                vf_coef=args.vf_coef, max_grad_norm=args.max_grad_norm, normalize_advantage=False,
                gae_lambda=getattr(args, "gae_lambda", 1.0))
     unmatched = list(ALWAYS)
-    if kind in ("separate", "shared"):
+    if kind in ("separate", "shared", "mujoco"):
         # Adam at torch's own eps (Stable-Baselines3 would set 1e-5 where no optimizer_kwargs are given)
         policy = dict(activation_fn=nn.Tanh, ortho_init=True, optimizer_class=torch.optim.Adam,
                       optimizer_kwargs=dict(eps=1e-8))
         a2c["use_rms_prop"] = False
-    if kind == "separate":
+    if kind == "mujoco":
+        # two 64-64 tanh MLPs under one optimizer and one gradient clip, as in the script; the log std starts
+        # where the script's does; VecNormalize (make_env) normalizes the observations
+        policy.update(net_arch=dict(pi=[args.hidden_size] * 2, vf=[args.hidden_size] * 2),
+                      log_std_init=args.init_log_std)
+        unmatched.append("observation normalization: VecNormalize's running moments start from a count of 1e-4 "
+                         "rather than 0; both clip at 10 standard deviations")
+        if args.scale_rewards:
+            unmatched.append(REWARD_SCALING)
+        if args.squash:
+            unmatched.append("--squash: Stable-Baselines3's A2C clips its Gaussian actions; it has no tanh squash")
+        bounds = gym.make(args.env_id).action_space
+        if not (np.all(bounds.low == -1.0) and np.all(bounds.high == 1.0)):
+            unmatched.append(f"the action's units: the script maps [-1, 1] onto {args.env_id}'s bounds, so its mean "
+                             "and std are in half-ranges; Stable-Baselines3's are in the env's units, clipped to them")
+    elif kind == "separate":
         # two 64-64 tanh MLPs; one Adam over both equals one Adam each (its steps are per parameter)
         policy["net_arch"] = dict(pi=[args.hidden_size] * 2, vf=[args.hidden_size] * 2)
         unmatched.append(f"gradient clipping: the script clips the actor's and the critic's gradients each to norm "
@@ -79,9 +100,7 @@ def settings(script_name: str, args) -> dict:
         policy.update(features_extractor_class=shared_torso_class(), share_features_extractor=True,
                       features_extractor_kwargs=dict(hidden=args.hidden_size), net_arch=dict(pi=[], vf=[]))
         if args.scale_rewards:
-            unmatched.append("reward scaling: the script divides rewards by the std of every discounted return so "
-                             "far; VecNormalize(norm_reward=True) by a running std of its discounted return, plus "
-                             "1e-8, and clips the result to +-10")
+            unmatched.append(REWARD_SCALING)
     elif kind == "atari":
         # the Nature CNN with its 512 features feeding both heads directly, images over 255: CnnPolicy's default
         # RMSprop given as the policy's optimizer: A2C's own rms_prop settings fix alpha at 0.99
@@ -135,6 +154,9 @@ def make_env(kind: str, args, seed: int, num_envs: int, train: bool):
                             wrapper_class=atari_wrappers(args, train))
         return VecFrameStack(envs, n_stack=4)
     envs = make_vec_env(args.env_id, n_envs=num_envs, seed=seed)
+    if kind == "mujoco":  # an evaluation's VecNormalize is given the training moments (main)
+        return VecNormalize(envs, training=train, norm_obs=True, norm_reward=train and args.scale_rewards,
+                            clip_obs=10.0, gamma=args.gamma)
     if train and kind == "shared" and args.scale_rewards:
         envs = VecNormalize(envs, norm_obs=False, norm_reward=True, gamma=args.gamma)
     return envs
@@ -217,6 +239,8 @@ def main(argv: list):
                    sps=sps, unmatched=setup["unmatched"])
     if args.eval_episodes > 0:
         eval_env = make_env(kind, args, args.seed + 10_000, 1, train=False)
+        if kind == "mujoco":
+            eval_env.obs_rms = model.get_env().obs_rms  # what training saw, frozen
         returns, _ = evaluate_policy(model, eval_env, n_eval_episodes=args.eval_episodes,
                                      deterministic=args.eval_greedy, return_episode_rewards=True)
         returns = np.asarray(returns, dtype=np.float64)

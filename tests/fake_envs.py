@@ -93,3 +93,24 @@ class PenaltyEnv(CountingEnv):
 
 
 gym.register("Penalty-v0", entry_point=PenaltyEnv, max_episode_steps=500)
+
+
+class ContinuousCountingEnv(CountingEnv):
+    """CountingEnv with one continuous action in [-2, 2] (or unbounded), which it ignores but keeps in
+    `actions_seen`, shared by every instance."""
+
+    actions_seen = []
+
+    def __init__(self, bound=2.0, render_mode=None, **kwargs):
+        super().__init__(**kwargs)
+        self.action_space = gym.spaces.Box(-bound, bound, (1,), dtype=np.float32)
+
+    def step(self, action):
+        self.actions_seen.append(float(action[0]))
+        return super().step(action)
+
+
+gym.register("ContinuousTruncating-v0", entry_point=ContinuousCountingEnv, max_episode_steps=3)
+gym.register("ContinuousTerminating-v0", entry_point=ContinuousCountingEnv, kwargs={"terminate_at": 3},
+             max_episode_steps=100)
+gym.register("UnboundedActions-v0", entry_point=ContinuousCountingEnv, kwargs={"bound": np.inf}, max_episode_steps=3)

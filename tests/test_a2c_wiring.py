@@ -157,7 +157,9 @@ def test_shared_loss_gradients_by_hand(script, env_id, in_tmp, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "script", ["a2c_cartpole.py", "a2c_shared_gae.py", "a2c_shared_gae_fast.py", "a2c_atari.py", "a2c_atari_overlap.py"]
+    "script",
+    ["a2c_cartpole.py", "a2c_shared_gae.py", "a2c_shared_gae_fast.py", "a2c_mujoco.py", "a2c_atari.py",
+     "a2c_atari_overlap.py"],
 )
 def test_each_optimizer_steps_on_a_gradient_clipped_to_max_grad_norm(script, in_tmp, monkeypatch):
     # the global L2 norm of the gradient each optimizer steps on: max_grad_norm when the raw gradient
@@ -179,6 +181,8 @@ def test_each_optimizer_steps_on_a_gradient_clipped_to_max_grad_norm(script, in_
     if atari:
         monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
         env_args = dict(env_id="ALE/Breakout-v5")
+    elif script == "a2c_mujoco.py":
+        env_args = dict(env_id="tests.fake_envs:ContinuousTruncating-v0")
     else:
         env_args = dict(env_id="tests.fake_envs:Truncating-v0")
     optimizers = 2 if script == "a2c_cartpole.py" else 1

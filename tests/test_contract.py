@@ -34,6 +34,8 @@ CARTPOLE_A2C = ["--num-envs", "4", "--num-steps", "5", "--total-timesteps", "400
 # 600 steps: long enough for a few whole Breakout games to end
 ATARI = ["--env-id", "ALE/Breakout-v5", "--num-envs", "2", "--num-steps", "5", "--total-timesteps", "600"]
 VIZDOOM = ["--num-envs", "2", "--num-steps", "20", "--total-timesteps", "200"]
+# Pendulum-v1: continuous actions with a video that needs no OpenGL (tests/test_a2c_mujoco.py runs HalfCheetah)
+MUJOCO = ["--env-id", "Pendulum-v1", "--num-envs", "2", "--num-steps", "5", "--total-timesteps", "400"]
 # every top-level script but enjoy.py, with the arguments of a run of a few updates
 SCRIPTS = {
     "reinforce_cartpole.py": REINFORCE,
@@ -46,6 +48,7 @@ SCRIPTS = {
     "a2c_atari_tf_rmsprop.py": ATARI,
     "a2c_vizdoom.py": VIZDOOM,
     "a2c_vizdoom_overlap.py": VIZDOOM,
+    "a2c_mujoco.py": MUJOCO,
 }
 REINFORCE_TAGS = [tag for tag in A2C_TAGS if tag not in ("losses/value_loss", "losses/explained_variance")]
 COMMON_NAMES = ["exp_name", "seed", "torch_deterministic", "cuda", "capture_video", "save_model", "env_id",
@@ -60,7 +63,8 @@ COMMON_BAD_INPUT = [
 
 
 def versions(script: str) -> tuple:
-    return ("torch", "gymnasium", "vizdoom") if "vizdoom" in script else ("torch", "gymnasium", "ale-py")
+    third = "vizdoom" if "vizdoom" in script else "mujoco" if "mujoco" in script else "ale-py"
+    return ("torch", "gymnasium", third)
 
 
 def test_every_script_is_on_the_list():

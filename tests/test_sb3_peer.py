@@ -58,6 +58,24 @@ def test_a2c_shared_gae_settings_reach_the_peer():
     assert not any("reward scaling" in item for item in setup["unmatched"])
 
 
+def test_a2c_mujoco_settings_reach_the_peer(tmp_path):
+    args, kind, setup, model = sb3_peer.build([str(REPO / "a2c_mujoco.py"), "--env-id", "InvertedPendulum-v5",
+                                               "--num-envs", "2", "--init-log-std", "-1.0", "--hidden-size", "32"])
+    assert kind == "mujoco" and model.n_envs == 2 and model.n_steps == 5 and model.ent_coef == args.ent_coef
+    assert type(model.policy.optimizer) is torch.optim.Adam and model.policy.optimizer.defaults["eps"] == 1e-8
+    assert model.policy.log_std.tolist() == [-1.0]
+    for net in (model.policy.mlp_extractor.policy_net, model.policy.mlp_extractor.value_net):
+        assert [m.out_features for m in layers(net, torch.nn.Linear)] == [32, 32]
+    # observations and rewards normalized by VecNormalize, observations clipped at 10 as in the script
+    assert type(model.env).__name__ == "VecNormalize" and model.env.norm_obs and model.env.norm_reward
+    assert model.env.clip_obs == 10.0
+    # InvertedPendulum's actions lie in [-3, 3]: the script's half-range units differ from the peer's
+    assert any("the action's units" in item for item in setup["unmatched"])
+    _, _, setup, model = sb3_peer.build([str(REPO / "a2c_mujoco.py"), "--squash", "--no-scale-rewards"])
+    assert not model.env.norm_reward and any("--squash" in item for item in setup["unmatched"])
+    assert not any("the action's units" in item for item in setup["unmatched"])  # HalfCheetah's are [-1, 1]
+
+
 @pytest.mark.parametrize("script,optimizer",
                          [("a2c_atari.py", "RMSprop"), ("a2c_atari_tf_rmsprop.py", "RMSpropTFLike")])
 def test_the_atari_peer_has_the_scripts_optimizer_and_protocol(script, optimizer):
