@@ -20,6 +20,7 @@ CASES = {
     "reinforce_rtg_cartpole.py": (["Policy"], "rewards_to_go", dict(total_timesteps=2_000)),
     "a2c_cartpole.py": (["Actor", "Critic"], "n_step_returns", dict(total_timesteps=400)),
     "a2c_shared_gae.py": (["ActorCritic"], "gae_advantages", dict(total_timesteps=400)),
+    "a2c_mujoco.py": (["ActorCritic"], "gae_advantages", dict(env_id="Pendulum-v1", total_timesteps=400)),
     "a2c_atari.py": (["ActorCritic"], "gae_advantages", dict(env_id="ALE/Breakout-v5", total_timesteps=400)),
     "a2c_atari_overlap.py": (["ActorCritic"], "gae_advantages", dict(env_id="ALE/Breakout-v5", total_timesteps=400)),
 }
@@ -51,6 +52,7 @@ def test_cuda_puts_networks_and_rollouts_on_the_gpu(script, in_tmp, monkeypatch)
     assert networks and rollout_tensors
     for network in networks:
         assert all(param.device.type == "cuda" for param in network.parameters())
+        assert all(buffer.device.type == "cuda" for buffer in network.buffers())  # a2c_mujoco.py's moments
     assert all(tensor.device.type == "cuda" for tensor in rollout_tensors)
     scalars = read_scalars(only_run_dir(in_tmp))
     assert "losses/policy_loss" in scalars and "eval/episodic_return" in scalars
