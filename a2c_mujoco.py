@@ -14,13 +14,13 @@ as in a2c_shared_gae.py. What changes is the action. The policy is a diagonal Ga
     u ~ N(mu(s), sigma^2)       mu from the network, log sigma one learned parameter per action dimension
     log pi(u | s) = sum_i [ -(u_i - mu_i)^2 / (2 sigma_i^2) - log sigma_i - log(2 pi) / 2 ]
 
-and the env gets u clipped to [-1, 1] and mapped onto its action bounds (`--squash` maps tanh(u)
-instead); the learner keeps u itself. Two things MuJoCo needs besides (Andrychowicz et al. 2021,
-"What matters in on-policy reinforcement learning"): observations normalized by their running mean
-and std (kept in the network, so that an evaluation sees what training saw), and a policy and a value
-that do not share a torso.
+and the env gets u clipped to [-1, 1] and mapped onto its action bounds; the learner keeps u itself
+(clipped rather than squashed by tanh: docs/choices.md). Two things MuJoCo needs besides
+(Andrychowicz et al. 2021, "What matters in on-policy reinforcement learning"): observations
+normalized by their running mean and std (kept in the network, so that an evaluation sees what
+training saw), and a policy and a value that do not share a torso.
 
-Run:  python a2c_mujoco.py --seed 1          (HalfCheetah-v5; any env with a Box action space)
+Run:  python a2c_mujoco.py --seed 1          (HalfCheetah-v5; any env with a bounded 1-D Box action space)
 """
 
 import json
@@ -92,8 +92,6 @@ class Args:
     """width of the two hidden layers of the policy and of the value"""
     init_log_std: float = -0.5
     """log of the policy's std at the start, in units of half the action range"""
-    squash: bool = False
-    """if toggled, the env gets tanh(u) instead of u clipped to [-1, 1] (docs/choices.md)"""
     eval_episodes: int = 10
     """episodes played on a fresh env after training"""
     eval_greedy: bool = True
@@ -119,6 +117,7 @@ def check_args(args: Args):
         (args.max_grad_norm <= 0, f"--max-grad-norm must be positive, got {args.max_grad_norm}"),
         (args.eval_episodes < 0, f"--eval-episodes must be 0 or more, got {args.eval_episodes}"),
         (args.hidden_size < 1, f"--hidden-size must be at least 1, got {args.hidden_size}"),
+        (not np.isfinite(args.init_log_std), f"--init-log-std must be a finite number, got {args.init_log_std}"),
     ]
     for mistake, message in mistakes:
         if mistake:
@@ -151,8 +150,9 @@ def make_envs(args: Args):
                 probe.render()
                 probe.close()
         except Exception as e:
-            fail(f"--capture-video cannot draw {args.env_id} ({type(e).__name__}): MuJoCo needs an OpenGL library; "
-                 "install one (apt-get install libosmesa6) and run with MUJOCO_GL=osmesa PYOPENGL_PLATFORM=osmesa")
+            reason = f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:80]}"
+            fail(f"--capture-video cannot draw {args.env_id} ({reason}); MuJoCo draws with OpenGL: "
+                 "apt-get install libosmesa6, then set MUJOCO_GL=osmesa PYOPENGL_PLATFORM=osmesa")
     return envs
 
 
@@ -186,7 +186,7 @@ class ActorCritic(nn.Module):
             layer_init(nn.Linear(hidden_size, 1), std=1.0),
         )
         # the running mean and variance of the observations seen in training: buffers, not parameters, so
-        # the optimizer leaves them alone and the model file keeps them (float64: a long sum stays exact)
+        # the optimizer leaves them alone and the model file keeps them (float64, for millions of steps)
         self.register_buffer("obs_count", torch.zeros((), dtype=torch.float64))
         self.register_buffer("obs_mean", torch.zeros(obs_dim, dtype=torch.float64))
         self.register_buffer("obs_var", torch.ones(obs_dim, dtype=torch.float64))
@@ -202,30 +202,19 @@ class ActorCritic(nn.Module):
         self.obs_mean.add_(delta * count / total)
         self.obs_count.copy_(total)
 
-    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The policy's mean (before the action bounds) and the state values."""
-        normalized = ((obs - self.obs_mean) / torch.sqrt(self.obs_var + 1e-8)).float()
-        normalized = normalized.clamp(-10.0, 10.0)  # a rare observation far out does not saturate the tanh units
-        return self.actor(normalized), self.critic(normalized).squeeze(-1)
+    def normalize(self, obs: torch.Tensor) -> torch.Tensor:
+        """Observations standardized by the running moments, held within 10 standard deviations (a rare
+        observation far out does not saturate the tanh units)."""
+        return ((obs - self.obs_mean) / torch.sqrt(self.obs_var + 1e-8)).float().clamp(-10.0, 10.0)
+
+    def forward(self, normalized_obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The policy's mean (before the action bounds) and the state values, from normalized observations."""
+        return self.actor(normalized_obs), self.critic(normalized_obs).squeeze(-1)
 
 
-def env_action(u: torch.Tensor, low: torch.Tensor, high: torch.Tensor, squash: bool) -> torch.Tensor:
-    """The env's action for the policy's sample u: u clipped to [-1, 1], or tanh(u), mapped onto [low, high]."""
-    unit = torch.tanh(u) if squash else u.clamp(-1.0, 1.0)
-    return low + (unit + 1.0) * (high - low) / 2
-
-
-def log_prob(dist: Normal, u: torch.Tensor, low: torch.Tensor, high: torch.Tensor, squash: bool) -> torch.Tensor:
-    """log pi of the action taken, summed over action dimensions. Clipped, it is the Gaussian's log density
-    of u, as usual (the clip is the env's business). Squashed, it is the density of the env's action
-    low + (tanh(u) + 1) (high - low) / 2: the Gaussian's less log |d action / d u|. With u stored, that
-    correction does not depend on the weights: it moves the logged loss and not the gradient."""
-    log_density = dist.log_prob(u).sum(-1)
-    if squash:
-        # log(1 - tanh(u)^2) = 2 (log 2 - u - softplus(-2u)), which stays finite where tanh(u) rounds to 1
-        log_tanh_slope = 2.0 * (np.log(2.0) - u - nn.functional.softplus(-2.0 * u))
-        log_density = log_density - (log_tanh_slope + torch.log((high - low) / 2)).sum(-1)
-    return log_density
+def env_action(u: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
+    """The env's action for the policy's sample u: u clipped to [-1, 1], mapped onto [low, high]."""
+    return low + (u.clamp(-1.0, 1.0) + 1.0) * (high - low) / 2
 
 
 def gae_advantages(rewards, values, terminated, is_reset, gamma: float, gae_lambda: float) -> torch.Tensor:
@@ -277,9 +266,9 @@ def evaluate(agent: ActorCritic, args: Args, run_name: str, device: torch.device
         episode_return, done = 0.0, False
         while not done:
             with torch.no_grad():
-                action_mean, _ = agent(torch.as_tensor(obs, dtype=torch.float32, device=device))
+                action_mean, _ = agent(agent.normalize(torch.as_tensor(obs, dtype=torch.float32, device=device)))
                 u = action_mean if args.eval_greedy else Normal(action_mean, agent.actor_log_std.exp()).sample()
-            obs, reward, terminated, truncated, _ = env.step(env_action(u, low, high, args.squash).cpu().numpy())
+            obs, reward, terminated, truncated, _ = env.step(env_action(u, low, high).cpu().numpy())
             episode_return += float(reward)
             done = terminated or truncated
         returns.append(episode_return)
@@ -314,6 +303,7 @@ def main(args: Args) -> dict:
     action_space = envs.single_action_space
     low, high = torch.as_tensor(action_space.low, device=device), torch.as_tensor(action_space.high, device=device)
 
+    # normalized as the agent acted on them, so that the update sees what acting saw
     obs = torch.zeros((args.num_steps + 1, args.num_envs) + envs.single_observation_space.shape, device=device)
     actions = torch.zeros((args.num_steps, args.num_envs) + action_space.shape, device=device)  # the samples u
     rewards = torch.zeros((args.num_steps, args.num_envs), device=device)
@@ -339,14 +329,14 @@ def main(args: Args) -> dict:
 
         # 1. a rollout of num_steps steps in every env
         for step in range(args.num_steps):
-            obs[step] = torch.as_tensor(next_obs, device=device)
+            raw_obs = torch.as_tensor(next_obs, device=device)
+            agent.update_obs_stats(raw_obs)
+            obs[step] = agent.normalize(raw_obs)
             is_reset_buf[step] = torch.as_tensor(next_is_reset, device=device)
-            agent.update_obs_stats(obs[step])
             with torch.no_grad():
                 action_means, _ = agent(obs[step])
                 actions[step] = Normal(action_means, agent.actor_log_std.exp()).sample()
-            env_actions = env_action(actions[step], low, high, args.squash)
-            next_obs, reward, terminated, truncated, _ = envs.step(env_actions.cpu().numpy())
+            next_obs, reward, terminated, truncated, _ = envs.step(env_action(actions[step], low, high).cpu().numpy())
             rewards[step] = torch.as_tensor(reward, device=device)
             terminated_buf[step] = torch.as_tensor(terminated, device=device)
             real_step = ~next_is_reset
@@ -363,12 +353,12 @@ def main(args: Args) -> dict:
                 writer.add_scalar("charts/episodic_length", episode_lengths[env_index], global_step)
             episode_returns[next_is_reset] = 0.0
             episode_lengths[next_is_reset] = 0
-        obs[args.num_steps] = torch.as_tensor(next_obs, device=device)
+        obs[args.num_steps] = agent.normalize(torch.as_tensor(next_obs, device=device))  # folded in next rollout
         count, total, total_sq = return_sums
         return_std = float(np.sqrt(max(total_sq / count - (total / count) ** 2, 0.0)))
         reward_scale = return_std if args.scale_rewards and return_std > 0 else 1.0
 
-        # 2. both heads on the rollout and on the observation after it, in one pass; the advantages
+        # 2. both networks on the rollout and on the observation after it, in one pass; the advantages
         # and value targets use the values detached (a target does not move with the prediction)
         action_means, values = agent(obs)
         advantages = gae_advantages(
@@ -381,9 +371,8 @@ def main(args: Args) -> dict:
         # each learned-from step's weight in the batch means; a reset step's is 0
         step_weight = learn / learn.sum().clamp(min=1)
         dist = Normal(action_means[:-1], agent.actor_log_std.exp())
-        policy_loss = -(step_weight * advantages * log_prob(dist, actions, low, high, args.squash)).sum()
-        # the Gaussian's entropy, summed over action dimensions; squashed, it stands in for the action's,
-        # which has no closed form
+        # log-probabilities and entropies of the Gaussian's action dimensions, summed: pi(u|s) is their product
+        policy_loss = -(step_weight * advantages * dist.log_prob(actions).sum(-1)).sum()
         entropy = (step_weight * dist.entropy().sum(-1)).sum()
         value_loss = (step_weight * (returns - values[:-1]) ** 2).sum()
         loss = policy_loss + args.vf_coef * value_loss - args.ent_coef * entropy

@@ -100,6 +100,7 @@ def breakdown(args) -> str:
     parts = [("physics (the vector env's step)", physics[0]),
              ("acting (the rest of the rollout)", rollout - physics[0]),
              ("update (loss, backward, optimizer, logging)", update)]
+    parts.append(("the rest (before the first rollout, the last update)", total - physics[0] - rollout - update))
     steps = summary["global_step"]
     lines = [f"One run in this process, {steps:,} steps at {summary['sps']:,} steps/s, {total:.1f} s of training:",
              "", "| part | seconds | share | microseconds an env step |", "|---|---|---|---|"]

@@ -84,9 +84,9 @@ def settings(script_name: str, args) -> dict:
                          "rather than 0; both clip at 10 standard deviations")
         if args.scale_rewards:
             unmatched.append(REWARD_SCALING)
-        if args.squash:
-            unmatched.append("--squash: Stable-Baselines3's A2C clips its Gaussian actions; it has no tanh squash")
-        bounds = gym.make(args.env_id).action_space
+        probe = gym.make(args.env_id)
+        bounds = probe.action_space
+        probe.close()
         if not (np.all(bounds.low == -1.0) and np.all(bounds.high == 1.0)):
             unmatched.append(f"the action's units: the script maps [-1, 1] onto {args.env_id}'s bounds, so its mean "
                              "and std are in half-ranges; Stable-Baselines3's are in the env's units, clipped to them")

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ["torch", "gymnasium", "ale-py", "vizdoom", "numpy", "scipy", "stable-baselines3"]
+PACKAGES = ["torch", "gymnasium", "ale-py", "vizdoom", "mujoco", "numpy", "scipy", "stable-baselines3"]
 
 
 def commit(checkout: Path = REPO) -> str:

@@ -1,7 +1,7 @@
-"""a2c_mujoco.py's own ideas: the Gaussian policy's log-probability and entropy, the action bounds
-(clipped, or squashed with the log-probability's correction), the running observation moments that
-travel with the model, the loss's gradients through the loop worked out by hand, a run on
-HalfCheetah-v5 (the contract's tests run it on Pendulum-v1), and its own bad input."""
+"""a2c_mujoco.py's own ideas: the Gaussian policy's log-probability, entropy and gradients through the
+training loop worked out by hand, the clipped actions mapped onto the env's bounds while the learner keeps
+its sample, the running observation moments that travel with the model, a run on HalfCheetah-v5 (the
+contract's tests run it on Pendulum-v1), and its own bad input."""
 
 import math
 import warnings
@@ -11,7 +11,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from torch.distributions import AffineTransform, Normal, TanhTransform, TransformedDistribution
 
 from tests.fake_envs import ContinuousCountingEnv
 from tests.helpers import (
@@ -29,44 +28,12 @@ def spaces(obs_dim: int, action_dim: int):
                            single_action_space=gym.spaces.Box(-1.0, 1.0, (action_dim,)))
 
 
-def test_gaussian_log_prob_by_hand():
-    # log N(u; mu, sigma) = -(u - mu)^2 / (2 sigma^2) - log sigma - log(2 pi) / 2, summed over dimensions:
-    # mu 0.5, sigma e^-0.5, u 1: -0.25 / (2 e^-1) + 0.5 - 0.9189385 = -0.7587240
-    # mu -1,  sigma 2,      u 0: -1 / 8 - log 2 - 0.9189385        = -1.7370857
-    dist = Normal(torch.tensor([0.5, -1.0]), torch.tensor([math.exp(-0.5), 2.0]))
-    bounds = torch.tensor([-1.0, -1.0]), torch.tensor([1.0, 1.0])
-    log_prob = mujoco_a2c.log_prob(dist, torch.tensor([1.0, 0.0]), *bounds, squash=False)
-    assert log_prob.item() == pytest.approx(-0.7587240 - 1.7370857, abs=1e-6)
-
-
-def test_clipped_and_squashed_actions_by_hand():
+def test_clipped_actions_mapped_onto_the_bounds_by_hand():
     symmetric = torch.tensor([-2.0]), torch.tensor([2.0])
     u = torch.tensor([[-3.0], [-0.5], [0.0], [0.5], [3.0]])
-    assert mujoco_a2c.env_action(u, *symmetric, squash=False)[:, 0].tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert mujoco_a2c.env_action(u, *symmetric)[:, 0].tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0]
     shifted = torch.tensor([0.0]), torch.tensor([4.0])  # [-1, 1] onto [0, 4]: a = 2 + 2 c
-    assert mujoco_a2c.env_action(u, *shifted, squash=False)[:, 0].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
-    # tanh(atanh(0.5)) = 0.5 gives 3; tanh(0) = 0 gives 2; far out, tanh is 1 to float precision
-    squashed = mujoco_a2c.env_action(torch.tensor([[math.atanh(0.5)], [0.0], [20.0]]), *shifted, squash=True)
-    assert squashed[:, 0].tolist() == pytest.approx([3.0, 2.0, 4.0])
-
-
-def test_squashed_log_prob_is_the_density_of_the_envs_action():
-    low, high = torch.tensor([-2.0, 0.0]), torch.tensor([2.0, 4.0])
-    dist = Normal(torch.tensor([0.1, -0.4]), torch.tensor([0.8, 1.5]))
-    u = torch.tensor([[0.3, -1.2], [2.0, 0.1], [-0.7, 1.9]])
-    # torch's own change of variables: u -> tanh(u) -> (high + low) / 2 + tanh(u) (high - low) / 2
-    squashed = TransformedDistribution(dist, [TanhTransform(), AffineTransform((high + low) / 2, (high - low) / 2)])
-    actions = mujoco_a2c.env_action(u, low, high, squash=True)
-    expected = squashed.log_prob(actions).sum(-1)
-    torch.testing.assert_close(mujoco_a2c.log_prob(dist, u, low, high, squash=True), expected, rtol=1e-5, atol=1e-5)
-
-    # by hand, N(0, 1) on [-2, 2]: at u = 0 the slope is 1 * 2, so log N(0) - log 2 = -0.9189385 - 0.6931472;
-    # at u = 20, where tanh(u) rounds to 1 and torch's inverse gives inf, log(1 - tanh^2) = log 4 - 40:
-    # -200 - 0.9189385 - (log 4 - 40) - log 2 = -162.9983799
-    unit = Normal(torch.tensor([0.0]), torch.tensor([1.0]))
-    bounds = torch.tensor([-2.0]), torch.tensor([2.0])
-    at = [mujoco_a2c.log_prob(unit, torch.tensor([x]), *bounds, squash=True).item() for x in (0.0, 20.0)]
-    assert at == pytest.approx([-0.9189385 - 0.6931472, -162.9983799], abs=1e-4)
+    assert mujoco_a2c.env_action(u, *shifted)[:, 0].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
 
 
 def test_running_observation_moments_match_numpy_on_a_stream():
@@ -83,37 +50,34 @@ def test_running_observation_moments_match_numpy_on_a_stream():
         np.testing.assert_allclose(agent.obs_var.numpy(), stream.var(0), rtol=1e-9)
         assert agent.obs_count.item() == len(stream)
 
-    # the networks see the stream standardized: mean 0 and variance 1 in every dimension
-    inputs = []
-    agent.actor[0].register_forward_pre_hook(lambda _, args: inputs.append(args[0]))
-    agent(torch.as_tensor(stream, dtype=torch.float32))
-    np.testing.assert_allclose(inputs[0].mean(0).numpy(), 0.0, atol=1e-5)
-    np.testing.assert_allclose(inputs[0].var(0, unbiased=False).numpy(), 1.0, rtol=1e-4)
+    # the networks are given the stream standardized: mean 0 and variance 1 in every dimension
+    normalized = agent.normalize(torch.as_tensor(stream, dtype=torch.float32))
+    np.testing.assert_allclose(normalized.mean(0).numpy(), 0.0, atol=1e-5)
+    np.testing.assert_allclose(normalized.var(0, unbiased=False).numpy(), 1.0, rtol=1e-4)
     # an observation far out is held at 10 standard deviations
-    agent(torch.tensor([[100.0 + 5.0 * 1e3, -3.0, 0.0]]))
-    assert inputs[1][0, 0].item() == pytest.approx(10.0)
+    assert agent.normalize(torch.tensor([[100.0 + 5.0 * 1e3, -3.0, 0.0]]))[0, 0].item() == pytest.approx(10.0)
 
     # the moments are state the model file keeps, and not parameters the optimizer moves
     assert {"obs_count", "obs_mean", "obs_var"} <= set(agent.state_dict())
     assert not any(name.startswith("obs_") for name, _ in agent.named_parameters())
 
 
-# The loss's gradients through the loop, as in tests/test_a2c_wiring.py: one env of CountingEnv with a
-# continuous action, rollouts of 5 steps, gamma 0.5, lambda 1, V(obs) = 10 t, and the policy held at
-# mean 0.5 with sigma 2. With w_t the weight of step t (1/4, 0 for the reset step 3) and A_t = R_t - V_t:
+# The loss through the loop, as in tests/test_a2c_wiring.py: one env of CountingEnv with a continuous
+# action, rollouts of 5 steps, gamma 0.5, lambda 1, V(obs) = 10 t on the raw observation, and the policy
+# held at mean 0.5 with sigma 2. With w_t the weight of step t (1/4, 0 for the reset step 3) and
+# A_t = R_t - V_t, and log N(u; mu, sigma) = -(u - mu)^2 / (2 sigma^2) - log sigma - log(2 pi) / 2:
+#     policy loss            = -sum_t w_t A_t log N(u_t; mu, sigma)
 #     d loss / d mu_t        = -w_t A_t (u_t - mu) / sigma^2
 #     d loss / d log sigma   = -sum_t w_t A_t ((u_t - mu)^2 / sigma^2 - 1) - ent_coef    (dH/dlog sigma = 1)
 #     d loss / d V(s_t)      = 2 vf_coef w_t (V_t - R_t)
-# The returns R are those of tests/test_a2c_wiring.py; the env gets u clipped to [-1, 1] (or tanh(u)),
-# times 2, while the learner keeps u itself.
+# The returns R are those of tests/test_a2c_wiring.py; the env gets 2 clip(u, -1, 1), the learner u.
 ADVANTAGES = {"ContinuousTruncating-v0": [6.5, 1.0, -2.0, 0.0, 6.0],
               "ContinuousTerminating-v0": [2.75, -6.5, -17.0, 0.0, 6.0]}
 WEIGHTS = torch.tensor([0.25, 0.25, 0.25, 0.0, 0.25])
 
 
-@pytest.mark.parametrize("squash", [False, True])
 @pytest.mark.parametrize("env_id", list(ADVANTAGES))
-def test_gaussian_loss_gradients_by_hand(env_id, squash, in_tmp, monkeypatch):
+def test_gaussian_loss_and_its_gradients_by_hand(env_id, in_tmp, monkeypatch):
     module = load_script("a2c_mujoco.py")
     mean_grads, log_std_grads, value_grads, env_actions = [], [], [], []
 
@@ -121,6 +85,9 @@ def test_gaussian_loss_gradients_by_hand(env_id, squash, in_tmp, monkeypatch):
         def __init__(self, envs, args):
             super().__init__(envs, args)
             self.actor_log_std.register_hook(lambda grad: log_std_grads.append(grad.clone()))
+
+        def normalize(self, obs):  # the raw count t, so that V = 10 t
+            return obs.float()
 
         def forward(self, obs):
             means, values = super().forward(obs)
@@ -136,19 +103,22 @@ def test_gaussian_loss_gradients_by_hand(env_id, squash, in_tmp, monkeypatch):
     make_envs = module.make_envs
     monkeypatch.setattr(module, "ActorCritic", FixedPolicyCountValue)
     monkeypatch.setattr(module, "make_envs", recording_envs)
-    seen = capture(monkeypatch, module, "log_prob")
+    samples = capture(monkeypatch, module, "env_action")
     module.main(module.Args(env_id=f"tests.fake_envs:{env_id}", num_envs=1, num_steps=5, total_timesteps=5,
                             gamma=0.5, gae_lambda=1.0, scale_rewards=False, init_log_std=math.log(2.0),
-                            squash=squash, save_model=False, eval_episodes=0, **COEFS))
+                            eval_episodes=0, **COEFS))
 
-    u = seen[0][1][:, 0, 0]  # the samples the learner keeps
-    expected_env = 2.0 * (torch.tanh(u) if squash else u.clamp(-1.0, 1.0))
-    assert env_actions == pytest.approx(expected_env.tolist())
-    advantages, sigma = torch.tensor(ADVANTAGES[env_id]), 2.0
+    u = torch.stack([seen[0][0, 0] for seen in samples])  # the policy's samples, step by step
+    assert (u.abs() > 1).any()  # some fall outside the bounds (seed 1), so clipping shows
+    assert env_actions == pytest.approx((2.0 * u.clamp(-1.0, 1.0)).tolist())
+    advantages, mu, sigma = torch.tensor(ADVANTAGES[env_id]), 0.5, 2.0
+    log_density = -((u - mu) ** 2) / (2 * sigma**2) - math.log(sigma) - HALF_LOG_2PI
+    policy_loss = read_scalars(only_run_dir(in_tmp))["losses/policy_loss"][0][1]
+    assert policy_loss == pytest.approx(-(WEIGHTS * advantages * log_density).sum().item(), rel=1e-5)
     mean_grad = torch.zeros(6)
-    mean_grad[:5] = -WEIGHTS * advantages * (u - 0.5) / sigma**2
+    mean_grad[:5] = -WEIGHTS * advantages * (u - mu) / sigma**2
     torch.testing.assert_close(mean_grads[0][:, 0, 0], mean_grad)
-    log_std_grad = -(WEIGHTS * advantages * ((u - 0.5) ** 2 / sigma**2 - 1)).sum() - COEFS["ent_coef"]
+    log_std_grad = -(WEIGHTS * advantages * ((u - mu) ** 2 / sigma**2 - 1)).sum() - COEFS["ent_coef"]
     torch.testing.assert_close(log_std_grads[0], log_std_grad.reshape(1))
     value_grad = torch.zeros(6)
     value_grad[:5] = -2 * COEFS["vf_coef"] * WEIGHTS * advantages
