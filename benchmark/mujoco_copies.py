@@ -1,0 +1,66 @@
+"""Copies of a2c_mujoco.py that each change one of its choices, for benchmark/run.py to compare with it.
+
+    python benchmark/mujoco_copies.py /tmp/copies
+    python benchmark/run.py --env-id HalfCheetah-v5 --solve-threshold 2000 --seeds 1 2 --baseline a2c_mujoco.py \
+        --scripts a2c_mujoco.py /tmp/copies/a2c_mujoco_squash.py /tmp/copies/a2c_mujoco_shared.py
+
+Each copy is the rung with a few lines replaced (a copy's runs carry its file name, as any copy's do);
+a replaced line that is not found stops this script, so a copy never silently equals the rung.
+"""
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+COPIES = {
+    # tanh(u) mapped onto the bounds instead of u clipped (the learner keeps u either way, so the
+    # log-probability's tanh correction would not change the gradient)
+    "a2c_mujoco_squash.py": [
+        ("    return low + (u.clamp(-1.0, 1.0) + 1.0) * (high - low) / 2",
+         "    return low + (torch.tanh(u) + 1.0) * (high - low) / 2"),
+    ],
+    # one torso with a policy head and a value head, as in a2c_shared_gae.py
+    "a2c_mujoco_shared.py": [
+        ("        self.actor = nn.Sequential(", "        self.torso = nn.Sequential("),
+        ("            layer_init(nn.Linear(hidden_size, action_dim), std=0.01),"
+         "  # a small last layer starts the mean near 0\n        )\n",
+         "        )\n        self.policy_head = layer_init(nn.Linear(hidden_size, action_dim), std=0.01)\n"),
+        ("        self.critic = nn.Sequential(\n"
+         "            layer_init(nn.Linear(obs_dim, hidden_size)),\n"
+         "            nn.Tanh(),\n"
+         "            layer_init(nn.Linear(hidden_size, hidden_size)),\n"
+         "            nn.Tanh(),\n"
+         "            layer_init(nn.Linear(hidden_size, 1), std=1.0),\n"
+         "        )\n",
+         "        self.value_head = layer_init(nn.Linear(hidden_size, 1), std=1.0)\n"),
+        ("        return self.actor(normalized_obs), self.critic(normalized_obs).squeeze(-1)",
+         "        hidden = self.torso(normalized_obs)\n"
+         "        return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)"),
+    ],
+    # the shared rung's entropy bonus
+    "a2c_mujoco_ent001.py": [("    ent_coef: float = 0.0\n", "    ent_coef: float = 0.01\n")],
+}
+
+
+def main(argv: list):
+    if len(argv) != 1:
+        print("error: give the folder to write the copies to", file=sys.stderr)
+        sys.exit(2)
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+    rung = (REPO / "a2c_mujoco.py").read_text()
+    for name, replacements in COPIES.items():
+        text = rung
+        for old, new in replacements:
+            if text.count(old) != 1:
+                print(f"error: {name}: a2c_mujoco.py no longer has the line {old.splitlines()[0].strip()!r}",
+                      file=sys.stderr)
+                sys.exit(1)
+            text = text.replace(old, new)
+        (out / name).write_text(text)
+        print(f"wrote {out / name}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
