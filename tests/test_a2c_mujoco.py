@@ -141,8 +141,8 @@ def test_the_evaluation_plays_the_mean_action_or_samples(greedy, monkeypatch):
 
 
 def test_a_run_on_halfcheetah(tmp_path):
-    result = run_script("a2c_mujoco.py", "--num-envs", "2", "--num-steps", "5", "--total-timesteps", "200",
-                        "--eval-episodes", "1", cwd=tmp_path)
+    result = run_in_process("a2c_mujoco.py", "--num-envs", "2", "--num-steps", "5", "--total-timesteps", "200",
+                            "--eval-episodes", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     run_dir = only_run_dir(tmp_path)
     assert_summary(result, run_dir, versions=("torch", "gymnasium", "mujoco"))
