@@ -16,6 +16,7 @@ moments, the policy's forward pass, the sample, the bookkeeping) and the update 
 forward pass to the next rollout: the loss, the backward pass, the optimizer, the logging).
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -52,8 +53,6 @@ def one_thread() -> dict:
 
 def breakdown(args) -> str:
     """One run of the script in this process, its training time split into physics, acting and update."""
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("a2c_mujoco", REPO / "a2c_mujoco.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -99,8 +98,8 @@ def breakdown(args) -> str:
     total = summary["train_seconds"]
     parts = [("physics (the vector env's step)", physics[0]),
              ("acting (the rest of the rollout)", rollout - physics[0]),
-             ("update (loss, backward, optimizer, logging)", update)]
-    parts.append(("the rest (before the first rollout, the last update)", total - physics[0] - rollout - update))
+             ("update (loss, backward, optimizer, logging)", update),
+             ("the rest (before the first rollout, the last update)", total - rollout - update)]
     steps = summary["global_step"]
     lines = [f"One run in this process, {steps:,} steps at {summary['sps']:,} steps/s, {total:.1f} s of training:",
              "", "| part | seconds | share | microseconds an env step |", "|---|---|---|---|"]
