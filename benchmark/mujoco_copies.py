@@ -40,6 +40,11 @@ COPIES = {
     ],
     # the shared rung's entropy bonus
     "a2c_mujoco_ent001.py": [("    ent_coef: float = 0.0\n", "    ent_coef: float = 0.01\n")],
+    # Tianshou's optimizer for A2C on MuJoCo (examples/mujoco/mujoco_a2c.py) instead of Adam
+    "a2c_mujoco_rmsprop.py": [
+        ("    optimizer = torch.optim.Adam(agent.parameters(), lr=args.learning_rate)",
+         "    optimizer = torch.optim.RMSprop(agent.parameters(), lr=args.learning_rate, alpha=0.99, eps=1e-5)"),
+    ],
 }
 
 
