@@ -116,6 +116,34 @@ def test_learner_reward_is_the_game_reward_less_the_shot_cost(in_tmp, monkeypatc
     assert set(np.round(learned, 2)) >= {0.0, -0.25}  # idle steps and missed shots at least
 
 
+@pytest.mark.parametrize("reward_scale, scale", [(None, 0.01), (0.5, 0.5)])
+def test_basic_scales_its_rewards_by_its_own_scale_unless_told(in_tmp, monkeypatch, reward_scale, scale):
+    # Basic pays -1 a tic (-4 a step of 4 tics), -5 more a miss and about 100 a kill; by default its
+    # learner's rewards are a hundredth of the game's, less 0.2 a round fired before the scaling
+    GameLog.path = str(in_tmp / "game.txt")
+    original = vizdoom_a2c.make_game
+    monkeypatch.setattr(vizdoom_a2c, "make_game", lambda *a, **k: (lambda: GameLog(original(*a, **k)())))
+    learned, resets = [], []
+
+    def recording_gae(rewards, values, terminated, is_reset, *rest):
+        learned.append(rewards.clone())
+        resets.append(is_reset.clone())
+        return original_gae(rewards, values, terminated, is_reset, *rest)
+
+    original_gae = vizdoom_a2c.gae_advantages
+    monkeypatch.setattr(vizdoom_a2c, "gae_advantages", recording_gae)
+    args = vizdoom_a2c.Args(env_id="VizdoomBasic-v1", num_envs=1, num_steps=20, total_timesteps=200, eval_episodes=0,
+                            save_model=False, checkpoint_interval=0, reward_scale=reward_scale)
+    vizdoom_a2c.main(args)
+    assert args.reward_scale == scale  # saved with the model and checkpoints as the number used
+    learned = torch.cat(learned)[torch.cat(resets) == 0].numpy().ravel()
+    reward = np.loadtxt(GameLog.path, ndmin=2)[:, 0]
+    assert len(learned) == len(reward) and (reward == -4.0).sum() >= 20  # steps without a shot or a kill
+    no_shot, one_shot = np.isclose(learned, scale * reward), np.isclose(learned, scale * (reward - 0.2))
+    assert (no_shot | one_shot).all()
+    np.testing.assert_allclose(learned[reward == -4.0], -4.0 * scale, atol=1e-6)
+
+
 def test_timeout_says_terminated_and_truncated_with_an_all_zero_screen(in_tmp):
     # Basic times out after 300 tics (75 steps of 4); standing still never ends it sooner. This is what
     # the script relies on: terminated at the timeout too, so it never bootstraps from that screen.
