@@ -322,6 +322,8 @@ def test_a_sweep_on_a_ray_cluster_survives_a_lost_node(tmp_path, monkeypatch):
         ("atari_speed.py", ["--total-timesteps", "10", "--no-sb3"], "--total-timesteps"),
         ("vizdoom_speed.py", ["--repeats", "0", "--no-sb3"], "--repeats"),
         ("speed.py", ["--page", "speed.txt", "--no-sb3"], "--page must end in .md"),
+        ("vizdoom_random.py", ["--episodes", "0"], "--episodes"),
+        ("vizdoom_random.py", ["--env-id", "VizdoomDeathmatch-v1"], "--env-id"),
     ],
 )
 def test_the_speed_scripts_refuse_a_mistake_with_one_line(script, argv, mentions, tmp_path):
@@ -331,3 +333,14 @@ def test_the_speed_scripts_refuse_a_mistake_with_one_line(script, argv, mentions
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and mentions in lines[0], result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_random_policy_takes_as_many_episodes_from_each_game(tmp_path, monkeypatch):
+    # the first episodes to end are the short ones: 3 episodes from 2 games are 2 from each, not the first 3
+    monkeypatch.chdir(tmp_path)
+    import benchmark.vizdoom_random as random_policy
+
+    returns = random_policy.play("VizdoomBasic-v1", seed=1, episodes=3, num_envs=2)
+    assert len(returns) == 4
+    # Basic: -1 a tic for at most 300 tics (75 steps), -5 a miss (at most one a step), +101 for its one kill
+    assert (returns < 101).all() and (returns >= -300 - 5 * 75).all()
