@@ -179,8 +179,9 @@ def args_fields(script: Path) -> dict:
     """The fields of the script's `Args` dataclass and their types, read from its source (nothing is imported)."""
     for node in ast.parse(script.read_text()).body:
         if isinstance(node, ast.ClassDef) and node.name == "Args":
+            # an optional field (`float | None`, whose None is the script's own default) sweeps as its type
             return {
-                field.target.id: ast.unparse(field.annotation)
+                field.target.id: ast.unparse(field.annotation).removesuffix(" | None")
                 for field in node.body
                 if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
             }

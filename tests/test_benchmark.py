@@ -182,6 +182,15 @@ def test_sweep_grid_flags_and_folders(tmp_path):
         tmp_path / "a2c_cartpole" / "ent_coef=0.01,anneal_lr=false" / "seed3")
 
 
+def test_an_optional_flag_sweeps_as_its_type():
+    # a2c_vizdoom.py's reward_scale is `float | None`: None picks the scenario's own scale
+    args = bench.parse_args(["--scripts", "a2c_vizdoom.py", "--env-id", "VizdoomBasic-v1", "--solve-threshold", "50",
+                             "--sweep", "reward-scale=1.0,0.01"])
+    assert bench.script_args("a2c_vizdoom.py", 1, args.combos[1], args, [])[-2:] == ["--reward-scale", "0.01"]
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--scripts", "a2c_vizdoom.py", "--sweep", "reward-scale=1.0,none"])
+
+
 def test_running_mean_by_hand():
     # window 3: 1 / 1, (1 + 2) / 2, (1 + 2 + 3) / 3, (2 + 3 + 10) / 3
     np.testing.assert_allclose(bench.running_mean(np.array([1.0, 2.0, 3.0, 10.0]), 3), [1.0, 1.5, 2.0, 5.0])
