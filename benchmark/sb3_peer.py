@@ -70,12 +70,15 @@ def settings(script_name: str, args) -> dict:
                vf_coef=args.vf_coef, max_grad_norm=args.max_grad_norm, normalize_advantage=False,
                gae_lambda=getattr(args, "gae_lambda", 1.0))
     unmatched = list(ALWAYS)
-    if kind in ("separate", "shared", "mujoco"):
+    if kind in ("separate", "shared"):
         # Adam at torch's own eps (Stable-Baselines3 would set 1e-5 where no optimizer_kwargs are given)
         policy = dict(activation_fn=nn.Tanh, ortho_init=True, optimizer_class=torch.optim.Adam,
                       optimizer_kwargs=dict(eps=1e-8))
         a2c["use_rms_prop"] = False
     if kind == "mujoco":
+        # torch's RMSprop at the script's alpha and eps, given as the policy's optimizer
+        policy = dict(activation_fn=nn.Tanh, ortho_init=True, optimizer_class=torch.optim.RMSprop,
+                      optimizer_kwargs=dict(alpha=args.rmsprop_alpha, eps=args.rmsprop_eps, weight_decay=0))
         # two 64-64 tanh MLPs under one optimizer and one gradient clip, as in the script; the log std starts
         # where the script's does; VecNormalize (make_env) normalizes the observations
         policy.update(net_arch=dict(pi=[args.hidden_size] * 2, vf=[args.hidden_size] * 2),

@@ -173,6 +173,8 @@ def opengl_draws() -> bool:
 BAD_INPUT = [
     (["--env-id", "CartPole-v1"], "Box"),
     (["--env-id", "tests.fake_envs:UnboundedActions-v0"], "unbounded"),
+    (["--rmsprop-alpha", "1"], "--rmsprop-alpha"),
+    (["--rmsprop-eps", "0"], "--rmsprop-eps"),
 ]
 
 
