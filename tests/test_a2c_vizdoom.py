@@ -90,9 +90,10 @@ def test_no_rounds_fired_where_the_scenario_reports_health_first(in_tmp):
     assert obs["gamevariables"][0] < health and fired == [0.0] * 30
 
 
-def test_learner_reward_is_the_game_reward_less_the_shot_cost(in_tmp, monkeypatch):
-    # one game, so the learner's rewards line up with the game's steps (reset steps left out)
-    GameLog.path = str(in_tmp / "game.txt")
+def record_learner_rewards(monkeypatch, path: str):
+    """Logs every game step to `path` (GameLog) and returns a function that gives the rewards the learner
+    got, in order, reset steps left out: with one game they line up with the log's steps."""
+    GameLog.path = path
     original = vizdoom_a2c.make_game
     monkeypatch.setattr(vizdoom_a2c, "make_game", lambda *a, **k: (lambda: GameLog(original(*a, **k)())))
     learned, resets = [], []
@@ -104,9 +105,14 @@ def test_learner_reward_is_the_game_reward_less_the_shot_cost(in_tmp, monkeypatc
 
     original_gae = vizdoom_a2c.gae_advantages
     monkeypatch.setattr(vizdoom_a2c, "gae_advantages", recording_gae)
+    return lambda: torch.cat(learned)[torch.cat(resets) == 0].numpy().ravel()
+
+
+def test_learner_reward_is_the_game_reward_less_the_shot_cost(in_tmp, monkeypatch):
+    learner_rewards = record_learner_rewards(monkeypatch, str(in_tmp / "game.txt"))
     vizdoom_a2c.main(vizdoom_a2c.Args(num_envs=1, num_steps=20, total_timesteps=600, eval_episodes=0,
                                       save_model=False, checkpoint_interval=0, shot_cost=0.25))
-    learned = torch.cat(learned)[torch.cat(resets) == 0].numpy().ravel()
+    learned = learner_rewards()
     game = np.loadtxt(GameLog.path, ndmin=2)
     reward, ammo, ended = game[:, 0], game[:, 1], game[:, 2].astype(bool)
     # rounds fired: the drop in the ammunition since the step before (26 at every start)
@@ -120,23 +126,12 @@ def test_learner_reward_is_the_game_reward_less_the_shot_cost(in_tmp, monkeypatc
 def test_basic_scales_its_rewards_by_its_own_scale_unless_told(in_tmp, monkeypatch, reward_scale, scale):
     # Basic pays -1 a tic (-4 a step of 4 tics), -5 more a miss and about 100 a kill; by default its
     # learner's rewards are a hundredth of the game's, less 0.2 a round fired before the scaling
-    GameLog.path = str(in_tmp / "game.txt")
-    original = vizdoom_a2c.make_game
-    monkeypatch.setattr(vizdoom_a2c, "make_game", lambda *a, **k: (lambda: GameLog(original(*a, **k)())))
-    learned, resets = [], []
-
-    def recording_gae(rewards, values, terminated, is_reset, *rest):
-        learned.append(rewards.clone())
-        resets.append(is_reset.clone())
-        return original_gae(rewards, values, terminated, is_reset, *rest)
-
-    original_gae = vizdoom_a2c.gae_advantages
-    monkeypatch.setattr(vizdoom_a2c, "gae_advantages", recording_gae)
+    learner_rewards = record_learner_rewards(monkeypatch, str(in_tmp / "game.txt"))
     args = vizdoom_a2c.Args(env_id="VizdoomBasic-v1", num_envs=1, num_steps=20, total_timesteps=200, eval_episodes=0,
                             save_model=False, checkpoint_interval=0, reward_scale=reward_scale)
     vizdoom_a2c.main(args)
     assert args.reward_scale == scale  # saved with the model and checkpoints as the number used
-    learned = torch.cat(learned)[torch.cat(resets) == 0].numpy().ravel()
+    learned = learner_rewards()
     reward = np.loadtxt(GameLog.path, ndmin=2)[:, 0]
     assert len(learned) == len(reward) and (reward == -4.0).sum() >= 20  # steps without a shot or a kill
     no_shot, one_shot = np.isclose(learned, scale * reward), np.isclose(learned, scale * (reward - 0.2))
