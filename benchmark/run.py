@@ -65,6 +65,7 @@ import importlib.util
 import itertools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -179,9 +180,10 @@ def args_fields(script: Path) -> dict:
     """The fields of the script's `Args` dataclass and their types, read from its source (nothing is imported)."""
     for node in ast.parse(script.read_text()).body:
         if isinstance(node, ast.ClassDef) and node.name == "Args":
-            # an optional field (`float | None`, whose None is the script's own default) sweeps as its type
+            # an optional number (`float | None`, whose None is the script's own default) sweeps as a number;
+            # `resume: str | None` stays unsweepable
             return {
-                field.target.id: ast.unparse(field.annotation).removesuffix(" | None")
+                field.target.id: re.sub(r"^(int|float) \| None$", r"\1", ast.unparse(field.annotation))
                 for field in node.body
                 if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
             }

@@ -2,9 +2,10 @@
 
     python benchmark/vizdoom_random.py --env-id VizdoomHealthGathering-v1 --seeds 1 2 3 --page random.md
 
-Plays `--episodes` episodes a seed with actions drawn uniformly from the script's own action space, in
-a2c_vizdoom.py's own games (frame skip 4, the same buttons and episode ends), 10 games at a time and
-the same number of episodes from each (the first to end would be the short ones). A seed's figure is
+Plays `--episodes` episodes a seed (rounded up to a multiple of 10) with actions drawn uniformly from
+the script's own action space, in a2c_vizdoom.py's own games (frame skip 4, the same buttons and episode
+ends), 10 games at a time and the same number of episodes from each (the first to end would be the
+short ones). A seed's figure is
 the mean return of its episodes, the measure benchmark/run.py's tables give for the last 100 training
 episodes; the page gives each seed's and their IQM with its 95% bootstrap interval.
 """
@@ -24,7 +25,7 @@ import stats  # noqa: E402
 
 
 def play(env_id: str, seed: int, episodes: int, num_envs: int = 10) -> np.ndarray:
-    """The returns of each game's first episodes, as many from each, actions uniform at random."""
+    """The returns of each game's first episodes, as many from each (a row a game), actions uniform at random."""
     args = a2c_vizdoom.Args(env_id=env_id, num_envs=num_envs)
     envs = a2c_vizdoom.vector_env(args, num_envs, autoreset=gym.vector.AutoresetMode.SAME_STEP)
     envs.action_space.seed(seed)
@@ -38,7 +39,7 @@ def play(env_id: str, seed: int, episodes: int, num_envs: int = 10) -> np.ndarra
             returns[i].append(running[i])
             running[i] = 0.0
     envs.close()
-    return np.array([r for game in returns for r in game[:per_game]])
+    return np.array([game[:per_game] for game in returns])
 
 
 class Parser(argparse.ArgumentParser):
@@ -57,12 +58,14 @@ def main(argv=None):
     args = parser.parse_args(stamp.tool_argv(argv))
     if args.episodes < 1:
         parser.error(f"--episodes must be at least 1, got {args.episodes}")
-    if args.page is not None and not args.page.endswith(".md"):
-        parser.error(f"--page must end in .md, got {args.page!r}")
+    if min(args.seeds) < 0 or len(set(args.seeds)) < len(args.seeds):
+        parser.error(f"--seeds must be 0 or more, each given once, got {' '.join(map(str, args.seeds))}")
+    if args.page is not None and not (args.page.endswith(".md") and Path(args.page).parent.is_dir()):
+        parser.error(f"--page must be a .md file in a folder that exists, got {args.page!r}")
     means = []
     rows = ["| seed | episodes | mean return | min | max |", "|---|---|---|---|---|"]
     for seed in args.seeds:
-        returns = play(args.env_id, seed, args.episodes)
+        returns = play(args.env_id, seed, args.episodes).ravel()
         means.append(returns.mean())
         rows.append(f"| {seed} | {len(returns)} | {returns.mean():.2f} | {returns.min():.1f} | {returns.max():.1f} |")
         print(rows[-1], flush=True)

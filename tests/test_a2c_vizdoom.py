@@ -130,7 +130,7 @@ def test_basic_scales_its_rewards_by_its_own_scale_unless_told(in_tmp, monkeypat
     args = vizdoom_a2c.Args(env_id="VizdoomBasic-v1", num_envs=1, num_steps=20, total_timesteps=200, eval_episodes=0,
                             save_model=False, checkpoint_interval=0, reward_scale=reward_scale)
     vizdoom_a2c.main(args)
-    assert args.reward_scale == scale  # saved with the model and checkpoints as the number used
+    assert args.reward_scale == scale  # the number used, as the model file and checkpoints save args
     learned = learner_rewards()
     reward = np.loadtxt(GameLog.path, ndmin=2)[:, 0]
     assert len(learned) == len(reward) and (reward == -4.0).sum() >= 20  # steps without a shot or a kill
