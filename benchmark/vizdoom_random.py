@@ -5,9 +5,9 @@
 Plays `--episodes` episodes a seed (rounded up to a multiple of 10) with actions drawn uniformly from
 the script's own action space, in a2c_vizdoom.py's own games (frame skip 4, the same buttons and episode
 ends), 10 games at a time and the same number of episodes from each (the first to end would be the
-short ones). A seed's figure is
-the mean return of its episodes, the measure benchmark/run.py's tables give for the last 100 training
-episodes; the page gives each seed's and their IQM with its 95% bootstrap interval.
+short ones). A seed's figure is the mean return of its episodes, the measure benchmark/run.py's tables
+give for the last 100 training episodes; the page gives each seed's and their IQM with its 95%
+bootstrap interval.
 """
 
 import argparse

@@ -188,6 +188,7 @@ def test_an_optional_flag_sweeps_as_its_type():
                              "--sweep", "reward-scale=1.0,0.01"])
     assert bench.script_args("a2c_vizdoom.py", 1, args.combos[1], args, [])[-2:] == ["--reward-scale", "0.01"]
 
+
 def test_an_optional_flag_refuses_none_and_resume_stays_unsweepable(capsys):
     line = refusal(capsys, "--scripts", "a2c_vizdoom.py", "--sweep", "reward-scale=1.0,none")
     assert "'none' is not a float" in line
