@@ -55,18 +55,19 @@ COPIES = {
 }
 
 
-def main(argv: list):
+def write_copies(rung: str, copies: dict, argv: list):
+    """Writes each copy of `rung` (a file name in the repo) into the folder `argv` names."""
     if len(argv) != 1:
         print("error: give the folder to write the copies to", file=sys.stderr)
         sys.exit(2)
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
-    rung = (REPO / "a2c_mujoco.py").read_text()
-    for name, replacements in COPIES.items():
-        text = rung
+    rung_text = (REPO / rung).read_text()
+    for name, replacements in copies.items():
+        text = rung_text
         for old, new in replacements:
             if text.count(old) != 1:
-                print(f"error: {name}: a2c_mujoco.py no longer has the line {old.splitlines()[0].strip()!r}",
+                print(f"error: {name}: {rung} no longer has the line {old.splitlines()[0].strip()!r}",
                       file=sys.stderr)
                 sys.exit(1)
             text = text.replace(old, new)
@@ -75,4 +76,4 @@ def main(argv: list):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    write_copies("a2c_mujoco.py", COPIES, sys.argv[1:])

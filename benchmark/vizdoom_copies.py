@@ -1,0 +1,43 @@
+"""Copies of a2c_vizdoom.py that each change how the agent sees the game, for benchmark/run.py to compare.
+
+    python benchmark/vizdoom_copies.py /tmp/copies
+    python benchmark/run.py --scripts a2c_vizdoom.py /tmp/copies/a2c_vizdoom_wide.py --seeds 1 2 3 \
+        --extra "--total-timesteps 500000" --baseline a2c_vizdoom.py
+
+Each copy is the rung with a few lines replaced, as in benchmark/mujoco_copies.py; a replaced line that is
+not found stops this script, so a copy never silently equals the rung.
+"""
+
+import sys
+
+from mujoco_copies import write_copies
+
+COPIES = {
+    # the 160x120 screen resized to 112x84, keeping its 4:3 shape, instead of squashed to 84x84: a third
+    # more columns for a distant enemy (the Nature CNN's last feature map becomes 7x10)
+    "a2c_vizdoom_wide.py": [
+        ("        screen = gym.spaces.Box(0, 255, (84, 84), np.uint8)",
+         "        screen = gym.spaces.Box(0, 255, (84, 112), np.uint8)"),
+        ('cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)',
+         'cv2.resize(obs["screen"], (112, 84), interpolation=cv2.INTER_AREA)'),
+        ("layer_init(nn.Linear(64 * 7 * 7, 512))", "layer_init(nn.Linear(64 * 7 * 10, 512))"),
+        ("(args.num_steps + 1, args.num_envs, 4, 84, 84)", "(args.num_steps + 1, args.num_envs, 4, 84, 112)"),
+    ],
+    # the colour screen (RGB, 3 channels a frame, 12 for the stack of 4) instead of the gray one
+    "a2c_vizdoom_color.py": [
+        ("screen_format=vizdoom.ScreenFormat.GRAY8", "screen_format=vizdoom.ScreenFormat.RGB24"),
+        ("        screen = gym.spaces.Box(0, 255, (84, 84), np.uint8)",
+         "        screen = gym.spaces.Box(0, 255, (3, 84, 84), np.uint8)"),
+        ('cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)',
+         'cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA).transpose(2, 0, 1)'),
+        ('        return gym.wrappers.FrameStackObservation(env, 4, padding_type="zero")',
+         '        env = gym.wrappers.FrameStackObservation(env, 4, padding_type="zero")\n'
+         "        stacked = gym.spaces.Box(0, 255, (12, 84, 84), np.uint8)\n"
+         "        return gym.wrappers.TransformObservation(env, lambda obs: obs.reshape(12, 84, 84), stacked)"),
+        ("layer_init(nn.Conv2d(4, 32, 8, stride=4))", "layer_init(nn.Conv2d(12, 32, 8, stride=4))"),
+        ("(args.num_steps + 1, args.num_envs, 4, 84, 84)", "(args.num_steps + 1, args.num_envs, 12, 84, 84)"),
+    ],
+}
+
+if __name__ == "__main__":
+    write_copies("a2c_vizdoom.py", COPIES, sys.argv[1:])
