@@ -9,8 +9,10 @@ not found stops this script, so a copy never silently equals the rung.
 """
 
 import sys
+from pathlib import Path
 
-from mujoco_copies import write_copies
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # mujoco_copies.py, also when imported
+from mujoco_copies import write_copies  # noqa: E402
 
 COPIES = {
     # the 160x120 screen resized to 112x84, keeping its 4:3 shape, instead of squashed to 84x84: a third

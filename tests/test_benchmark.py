@@ -360,3 +360,26 @@ def test_the_random_policy_takes_as_many_episodes_from_each_game(tmp_path, monke
     assert returns.shape == (2, 2)  # a row a game
     # Basic: -1 a tic for at most 300 tics (75 steps), -5 a miss (at most one a step), +101 for its one kill
     assert (returns < 101).all() and (returns >= -300 - 5 * 75).all()
+
+
+def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tmp_path, capsys):
+    import benchmark.mujoco_copies as mujoco_copies
+    import benchmark.vizdoom_copies as vizdoom_copies
+
+    vizdoom_copies.write_copies("a2c_vizdoom.py", vizdoom_copies.COPIES, [str(tmp_path)])
+    rung = (REPO / "a2c_vizdoom.py").read_text().splitlines()
+    wide = (tmp_path / "a2c_vizdoom_wide.py").read_text().splitlines()
+    # the changed lines and nothing else: the screen's shape twice, the resize and the first linear layer
+    changed = [new for old, new in zip(rung, wide) if old != new]
+    assert len(rung) == len(wide) and len(changed) == 4
+    assert sum("84, 112" in line for line in changed) == 2 and sum("112, 84" in line for line in changed) == 1
+    assert any("64 * 7 * 10" in line for line in changed)
+
+    # a line the rung no longer has: one error line naming the copy, and no copy written
+    lost = {"a2c_vizdoom_lost.py": [("no such line in the rung", "anything")]}
+    with pytest.raises(SystemExit) as exit_info:
+        mujoco_copies.write_copies("a2c_vizdoom.py", lost, [str(tmp_path / "lost")])
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: a2c_vizdoom_lost.py: a2c_vizdoom.py no longer has the line 'no such line in the rung'")
+    assert not (tmp_path / "lost" / "a2c_vizdoom_lost.py").exists()
