@@ -337,9 +337,6 @@ def test_a_sweep_on_a_ray_cluster_survives_a_lost_node(tmp_path, monkeypatch):
         ("vizdoom_speed.py", ["--repeats", "0", "--no-sb3"], "--repeats"),
         ("speed.py", ["--page", "speed.txt", "--no-sb3"], "--page must end in .md"),
         ("vizdoom_random.py", ["--episodes", "0"], "--episodes"),
-        ("vizdoom_random.py", ["--env-id", "VizdoomDeathmatch-v1"], "--env-id"),
-        ("vizdoom_random.py", ["--seeds", "1", "1"], "--seeds"),
-        ("vizdoom_random.py", ["--page", "no_such_folder/random.md"], "--page"),
     ],
 )
 def test_the_speed_scripts_refuse_a_mistake_with_one_line(script, argv, mentions, tmp_path):
@@ -348,6 +345,27 @@ def test_the_speed_scripts_refuse_a_mistake_with_one_line(script, argv, mentions
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and mentions in lines[0], result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv,mentions",
+    [
+        (["--env-id", "VizdoomDeathmatch-v1"], "--env-id"),
+        (["--seeds", "1", "1"], "--seeds"),
+        (["--page", "no_such_folder/random.md"], "--page"),
+    ],
+)
+def test_the_random_policy_refuses_a_mistake_with_one_line(argv, mentions, tmp_path, monkeypatch, capsys):
+    # in this process (the case above goes the whole way); a subprocess each would cost a ViZDoom import each
+    monkeypatch.chdir(tmp_path)
+    import benchmark.vizdoom_random as random_policy
+
+    with pytest.raises(SystemExit) as exit_info:
+        random_policy.main(argv)
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and mentions in lines[0], lines
     assert list(tmp_path.iterdir()) == []
 
 

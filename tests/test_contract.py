@@ -174,9 +174,10 @@ def test_ctrl_c_or_a_kill_ends_training_with_one_line_and_keeps_the_log(script, 
     assert "losses/policy_loss" in read_scalars(run_dir)
     assert not (run_dir / "summary.json").exists()  # the run is not over
 
-    if "--resume " in last:  # the long-run scripts: the command it printed goes on, for 2 more updates
+    if "--resume " in last:  # the long-run scripts: a checkpoint, and a command that goes on from it
         checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
         assert 0 < checkpoint["global_step"] < 10_000_000
+    if "--resume " in last and sig == signal.SIGINT:  # the command goes on, for 2 more updates (once a script)
         batch = int(SCRIPTS[script][SCRIPTS[script].index("--num-envs") + 1]) * int(
             SCRIPTS[script][SCRIPTS[script].index("--num-steps") + 1])
         budget = str(batch * (checkpoint["update"] + 2))
