@@ -39,6 +39,12 @@ COPIES = {
         ("layer_init(nn.Conv2d(4, 32, 8, stride=4))", "layer_init(nn.Conv2d(12, 32, 8, stride=4))"),
         ("(args.num_steps + 1, args.num_envs, 4, 84, 84)", "(args.num_steps + 1, args.num_envs, 12, 84, 84)"),
     ],
+    # the status bar drawn (health, ammo), which the scenarios hide: in Health Gathering the health is what decides
+    # how long the agent lives, and without the bar nothing on the screen shows it
+    "a2c_vizdoom_hud.py": [
+        ("screen_format=vizdoom.ScreenFormat.GRAY8,\n",
+         "screen_format=vizdoom.ScreenFormat.GRAY8,\n            render_hud=True,\n"),
+    ],
 }
 
 if __name__ == "__main__":
