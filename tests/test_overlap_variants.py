@@ -44,18 +44,6 @@ def test_without_its_ideas_it_is_the_rung(variant, in_tmp, monkeypatch):
             assert [value for _, value in rung[tag]] == pytest.approx(values, rel=1e-4), tag
 
 
-def test_overlap_update_short_run_in_vizdoom_leaves_no_game_files(tmp_path):
-    result = run_script(
-        "a2c_vizdoom_overlap.py", "--num-envs", "2", "--total-timesteps", "200", "--eval-episodes", "1",
-        cwd=tmp_path, timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    scalars = read_scalars(only_run_dir(tmp_path))
-    for tag in ("losses/policy_loss", "losses/value_loss", "losses/entropy"):
-        assert all(np.isfinite(value) for _, value in scalars[tag]), tag
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["runs"]
-
-
 def test_bf16_and_overlap_update_short_run(tmp_path):
     # the real games and the learner thread together (their bookkeeping: the ScriptedGames tests below)
     result = run_script(
