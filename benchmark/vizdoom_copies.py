@@ -1,8 +1,9 @@
 """Copies of a2c_vizdoom.py that each change how the agent sees the game, for benchmark/run.py to compare.
 
     python benchmark/vizdoom_copies.py /tmp/copies
-    python benchmark/run.py --scripts a2c_vizdoom.py /tmp/copies/a2c_vizdoom_wide.py --seeds 1 2 3 \
-        --extra "--total-timesteps 500000" --baseline a2c_vizdoom.py
+    python benchmark/run.py --env-id VizdoomDefendCenter-v1 --solve-threshold 15 --seeds 1 2 3 \
+        --scripts a2c_vizdoom.py /tmp/copies/a2c_vizdoom_wide.py --extra "--total-timesteps 500000" \
+        --baseline a2c_vizdoom.py
 
 Each copy is the rung with a few lines replaced, as in benchmark/mujoco_copies.py; a replaced line that is
 not found stops this script, so a copy never silently equals the rung.
@@ -18,6 +19,9 @@ COPIES = {
     # the 160x120 screen resized to 112x84, keeping its 4:3 shape, instead of squashed to 84x84: a third
     # more columns for a distant enemy (the Nature CNN's last feature map becomes 7x10)
     "a2c_vizdoom_wide.py": [
+        ("160x120 grayscale screen resized to 84x84", "160x120 grayscale screen resized to 112x84"),
+        ("        # the screen alone (not the ammo and health numbers), 84x84 as the Nature CNN takes it\n",
+         "        # the screen alone (not the ammo and health numbers), 112x84: the game's 4:3 shape kept\n"),
         ("        screen = gym.spaces.Box(0, 255, (84, 84), np.uint8)",
          "        screen = gym.spaces.Box(0, 255, (84, 112), np.uint8)"),
         ('cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)',
@@ -27,6 +31,7 @@ COPIES = {
     ],
     # the colour screen (RGB, 3 channels a frame, 12 for the stack of 4) instead of the gray one
     "a2c_vizdoom_color.py": [
+        ("160x120 grayscale screen resized to 84x84", "160x120 colour screen resized to 84x84"),
         ("screen_format=vizdoom.ScreenFormat.GRAY8", "screen_format=vizdoom.ScreenFormat.RGB24"),
         ("        screen = gym.spaces.Box(0, 255, (84, 84), np.uint8)",
          "        screen = gym.spaces.Box(0, 255, (3, 84, 84), np.uint8)"),
@@ -42,6 +47,8 @@ COPIES = {
     # the status bar drawn (health, ammo), which the scenarios hide: in Health Gathering the health is what decides
     # how long the agent lives, and without the bar nothing on the screen shows it
     "a2c_vizdoom_hud.py": [
+        ("        # the screen alone (not the ammo and health numbers), 84x84 as the Nature CNN takes it\n",
+         "        # the screen with its status bar (the health and ammo numbers drawn), 84x84\n"),
         ("screen_format=vizdoom.ScreenFormat.GRAY8,\n",
          "screen_format=vizdoom.ScreenFormat.GRAY8,\n            render_hud=True,\n"),
     ],

@@ -11,9 +11,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 import benchmark.run as bench
-from tests.helpers import REPO
+from tests.helpers import REPO, load_script
 
 TINY = "--total-timesteps 4000 --eval-episodes 1"  # 4 envs for REINFORCE: 16 would need 8,000 steps a batch
 
@@ -387,11 +388,20 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     vizdoom_copies.write_copies("a2c_vizdoom.py", vizdoom_copies.COPIES, [str(tmp_path)])
     rung = (REPO / "a2c_vizdoom.py").read_text().splitlines()
     wide = (tmp_path / "a2c_vizdoom_wide.py").read_text().splitlines()
-    # the changed lines and nothing else: the screen's shape twice, the resize and the first linear layer
+    # the changed lines and nothing else: the screen's shape twice, the resize, the first linear layer, and
+    # the docstring and comment that name the size
     changed = [new for old, new in zip(rung, wide) if old != new]
-    assert len(rung) == len(wide) and len(changed) == 4
+    assert len(rung) == len(wide) and len(changed) == 6
     assert sum("84, 112" in line for line in changed) == 2 and sum("112, 84" in line for line in changed) == 1
-    assert any("64 * 7 * 10" in line for line in changed)
+    assert any("64 * 7 * 10" in line for line in changed) and sum("112x84" in line for line in changed) == 2
+
+    # each copy's network takes its own screens: 4 frames of 84x112 (wide), 4 of RGB 84x84 (12 channels), 4 of
+    # 84x84 with the status bar in them
+    envs = SimpleNamespace(single_action_space=SimpleNamespace(n=3))
+    for name, shape in (("wide", (4, 84, 112)), ("color", (12, 84, 84)), ("hud", (4, 84, 84))):
+        copy = load_script(str(tmp_path / f"a2c_vizdoom_{name}.py"))
+        logits, value = copy.ActorCritic(envs, copy.Args())(torch.zeros((2, *shape), dtype=torch.uint8))
+        assert logits.shape == (2, 3) and value.shape == (2,), name
 
     # a line the rung no longer has: one error line naming the copy, and no copy written
     lost = {"a2c_vizdoom_lost.py": [("no such line in the rung", "anything")]}

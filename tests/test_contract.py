@@ -174,7 +174,10 @@ def test_ctrl_c_or_a_kill_ends_training_with_one_line_and_keeps_the_log(script, 
     assert "losses/policy_loss" in read_scalars(run_dir)
     assert not (run_dir / "summary.json").exists()  # the run is not over
 
-    if "--resume " in last:  # the long-run scripts: a checkpoint, and a command that goes on from it
+    if sig == signal.SIGTERM:  # only the long-run scripts are killed here: each must offer to go on
+        assert "--resume " in last, last
+    if "--resume " in last:  # the long-run scripts: a checkpoint, and the command that goes on from it
+        assert tmp_path / last.split("--resume ")[1] == run_dir / "checkpoint.pt"
         checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
         assert 0 < checkpoint["global_step"] < 10_000_000
     if "--resume " in last and sig == signal.SIGINT:  # the command goes on, for 2 more updates (once a script)
