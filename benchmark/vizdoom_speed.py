@@ -4,6 +4,7 @@ Defend the Center, at the same settings.
     pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
     python benchmark/vizdoom_speed.py --repeats 3
     python benchmark/vizdoom_speed.py --repeats 3 --one-thread   # each once more with one torch thread
+    python benchmark/vizdoom_speed.py --repeats 3 --copies /tmp/copies/a2c_vizdoom_color.py   # and a copy
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
 default thread count (with `--one-thread`, each once more with one thread), round by round, and
@@ -85,9 +86,16 @@ def main():
         "--one-thread", action="store_true",
         help="also time both files and Stable-Baselines3 with OMP_NUM_THREADS=1 (one torch thread)",
     )
+    parser.add_argument(
+        "--copies", nargs="+", default=[], metavar="PATH",
+        help="also time these copies of a2c_vizdoom.py (benchmark/vizdoom_copies.py writes some)",
+    )
     args = parser.parse_args()
     if args.total_timesteps < 80 or args.repeats < 1:
         parser.error("--total-timesteps must be at least 80 (one update) and --repeats at least 1")
+    for path in args.copies:
+        if not Path(path).is_file():
+            parser.error(f"--copies: {path}: no such file")
 
     one = dict(os.environ, OMP_NUM_THREADS="1")  # for --one-thread
     jobs = [("a2c_vizdoom.py", lambda seed: ours(args, seed))]
@@ -95,6 +103,8 @@ def main():
         active = dict(os.environ, OMP_WAIT_POLICY="ACTIVE")
         jobs.append(("a2c_vizdoom.py, OMP_WAIT_POLICY=ACTIVE", lambda seed: ours(args, seed, env=active)))
     jobs.append(("a2c_vizdoom_overlap.py", lambda seed: ours(args, seed, "a2c_vizdoom_overlap.py")))
+    for path in args.copies:
+        jobs.append((Path(path).name, lambda seed, path=path: ours(args, seed, str(Path(path).resolve()))))
     if args.one_thread:
         jobs.append(("a2c_vizdoom.py, OMP_NUM_THREADS=1", lambda seed: ours(args, seed, env=one)))
         jobs.append(("a2c_vizdoom_overlap.py, OMP_NUM_THREADS=1",

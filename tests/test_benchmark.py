@@ -336,6 +336,7 @@ def test_a_sweep_on_a_ray_cluster_survives_a_lost_node(tmp_path, monkeypatch):
         ("speed.py", ["--scripts", "no_such_script.py", "--no-sb3"], "no_such_script.py"),
         ("atari_speed.py", ["--total-timesteps", "10", "--no-sb3"], "--total-timesteps"),
         ("vizdoom_speed.py", ["--repeats", "0", "--no-sb3"], "--repeats"),
+        ("vizdoom_speed.py", ["--copies", "no_such_copy.py", "--no-sb3"], "no_such_copy.py: no such file"),
         ("speed.py", ["--page", "speed.txt", "--no-sb3"], "--page must end in .md"),
         ("vizdoom_random.py", ["--episodes", "0"], "--episodes"),
     ],
