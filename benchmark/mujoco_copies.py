@@ -11,7 +11,8 @@ a replaced line that is not found stops this script, so a copy never silently eq
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # copies.py, also when imported
+from copies import write_copies  # noqa: E402
 
 COPIES = {
     # tanh(u) mapped onto the bounds instead of u clipped (the learner keeps u either way, so the
@@ -53,26 +54,6 @@ COPIES = {
          "The optimizer is Adam, as in\na2c_shared_gae.py."),
     ],
 }
-
-
-def write_copies(rung: str, copies: dict, argv: list):
-    """Writes each copy of `rung` (a file name in the repo) into the folder `argv` names."""
-    if len(argv) != 1:
-        print("error: give the folder to write the copies to", file=sys.stderr)
-        sys.exit(2)
-    out = Path(argv[0])
-    out.mkdir(parents=True, exist_ok=True)
-    rung_text = (REPO / rung).read_text()
-    for name, replacements in copies.items():
-        text = rung_text
-        for old, new in replacements:
-            if text.count(old) != 1:
-                print(f"error: {name}: {rung} no longer has the line {old.splitlines()[0].strip()!r}",
-                      file=sys.stderr)
-                sys.exit(1)
-            text = text.replace(old, new)
-        (out / name).write_text(text)
-        print(f"wrote {out / name}")
 
 
 if __name__ == "__main__":

@@ -5,15 +5,15 @@
         --scripts a2c_vizdoom.py /tmp/copies/a2c_vizdoom_wide.py --extra "--total-timesteps 500000" \
         --baseline a2c_vizdoom.py
 
-Each copy is the rung with a few lines replaced, as in benchmark/mujoco_copies.py; a replaced line that is
-not found stops this script, so a copy never silently equals the rung.
+Each copy is the rung with a few lines replaced by benchmark/copies.py, as in benchmark/mujoco_copies.py; a
+replaced line that is not found stops this script, so a copy never silently equals the rung.
 """
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # mujoco_copies.py, also when imported
-from mujoco_copies import write_copies  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # copies.py, also when imported
+from copies import write_copies  # noqa: E402
 
 COPIES = {
     # the 160x120 screen resized to 112x84, keeping its 4:3 shape, instead of squashed to 84x84: a third

@@ -383,7 +383,7 @@ def test_the_random_policy_takes_as_many_episodes_from_each_game(tmp_path, monke
 
 
 def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tmp_path, capsys):
-    import benchmark.mujoco_copies as mujoco_copies
+    import benchmark.copies as copies
     import benchmark.vizdoom_copies as vizdoom_copies
 
     vizdoom_copies.write_copies("a2c_vizdoom.py", vizdoom_copies.COPIES, [str(tmp_path)])
@@ -407,7 +407,7 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     # a line the rung no longer has: one error line naming the copy, and no copy written
     lost = {"a2c_vizdoom_lost.py": [("no such line in the rung", "anything")]}
     with pytest.raises(SystemExit) as exit_info:
-        mujoco_copies.write_copies("a2c_vizdoom.py", lost, [str(tmp_path / "lost")])
+        copies.write_copies("a2c_vizdoom.py", lost, [str(tmp_path / "lost")])
     assert exit_info.value.code == 1
     assert capsys.readouterr().err.strip() == (
         "error: a2c_vizdoom_lost.py: a2c_vizdoom.py no longer has the line 'no such line in the rung'")
