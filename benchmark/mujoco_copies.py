@@ -39,6 +39,8 @@ COPIES = {
          "        hidden = self.torso(normalized_obs)\n"
          "        return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)"),
     ],
+    # half the envs: twice the updates for the same env steps (the RL Zoo's A2C for HalfCheetah-v3 runs one env)
+    "a2c_mujoco_envs8.py": [("    num_envs: int = 16\n", "    num_envs: int = 8\n")],
     # the shared rung's entropy bonus
     "a2c_mujoco_ent001.py": [("    ent_coef: float = 0.0\n", "    ent_coef: float = 0.01\n")],
     # Adam, as in a2c_shared_gae.py and as the rung had it before RMSprop won (docs/results.md)
