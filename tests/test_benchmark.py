@@ -215,7 +215,7 @@ def test_a_ray_address_without_cluster_ray_is_refused(capsys):
     assert "--ray-address needs --cluster ray" in line
 
 
-def test_a_rerun_runs_only_what_has_not_finished(tmp_path):
+def test_a_rerun_runs_only_what_has_not_finished(tmp_path, capsys):
     out = tmp_path / "out"
 
     def bench_command(*seeds: str) -> str:
@@ -249,12 +249,12 @@ def test_a_rerun_runs_only_what_has_not_finished(tmp_path):
     assert "| reinforce_cartpole.py | 0/3 |" in table and "not run" not in table and "FAILED" not in table
 
     # the same folder with other arguments: refused before anything runs, the runs there untouched
-    other = subprocess.run(
-        [sys.executable, str(REPO / "benchmark" / "run.py"), "--scripts", "reinforce_cartpole.py", "--seeds", "1",
-         "--env-id", "Acrobot-v1", "--extra", TINY + " --num-envs 4", "--out", str(out)],
-        capture_output=True, text=True, timeout=60)
-    assert other.returncode == 2
-    lines = other.stderr.strip().splitlines()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--scripts", "reinforce_cartpole.py", "--seeds", "1", "--env-id", "Acrobot-v1",
+                    "--extra", TINY + " --num-envs 4", "--out", str(out)])
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "other arguments" in lines[0]
     assert {path: path.stat().st_mtime_ns for path in seed1.rglob("*")} == events_before
 
