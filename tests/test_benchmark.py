@@ -412,3 +412,17 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     assert capsys.readouterr().err.strip() == (
         "error: a2c_vizdoom_lost.py: a2c_vizdoom.py no longer has the line 'no such line in the rung'")
     assert not (tmp_path / "lost" / "a2c_vizdoom_lost.py").exists()
+
+
+def test_the_mujoco_copies_load_and_the_envs_copy_changes_one_default(tmp_path):
+    import benchmark.mujoco_copies as mujoco_copies
+
+    mujoco_copies.write_copies("a2c_mujoco.py", mujoco_copies.COPIES, [str(tmp_path)])
+    rung = (REPO / "a2c_mujoco.py").read_text().splitlines()
+    envs8 = (tmp_path / "a2c_mujoco_envs8.py").read_text().splitlines()
+    assert len(rung) == len(envs8)
+    assert [(old, new) for old, new in zip(rung, envs8) if old != new] == [
+        ("    num_envs: int = 16", "    num_envs: int = 8")]
+    for name in mujoco_copies.COPIES:
+        copy = load_script(str(tmp_path / name))
+        assert copy.Args().num_envs == (8 if name == "a2c_mujoco_envs8.py" else 16), name
