@@ -164,6 +164,10 @@ def load_checkpoint(args: Args) -> dict:
 REWARD_SCALES = {"VizdoomDefendCenter-v1": 1.0, "VizdoomBasic-v1": 0.01, "VizdoomDefendLine-v1": 1.0,
                  "VizdoomHealthGathering-v1": 0.01}
 SCENARIOS = tuple(REWARD_SCALES)
+# The scenarios whose screen keeps its status bar. Health Gathering's reward is the same every step until
+# death, so the health the bar shows is what tells a good state from a bad one: with the bar hidden the
+# rung ended below a random policy, with it drawn far above (docs/results.md). The others hide it.
+STATUS_BAR = {"VizdoomHealthGathering-v1"}
 
 
 class RoundsFired(gym.Wrapper):
@@ -208,12 +212,13 @@ def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
             args.env_id, frame_skip=4, max_buttons_pressed=args.max_buttons_pressed,
             render_mode="rgb_array" if video_dir else None,
             screen_resolution=vizdoom.ScreenResolution.RES_160X120, screen_format=vizdoom.ScreenFormat.GRAY8,
+            render_hud=args.env_id in STATUS_BAR,
         )
         if video_dir and in_game_process:
             # the evaluation's episodes, not the start of the one that follows them
             env = gym.wrappers.RecordVideo(env, video_dir, episode_trigger=lambda episode: episode < args.eval_episodes)
         env = RoundsFired(env)
-        # the screen alone (not the ammo and health numbers), 84x84 as the Nature CNN takes it
+        # the screen alone (not the game's variables), 84x84 as the Nature CNN takes it
         screen = gym.spaces.Box(0, 255, (84, 84), np.uint8)
         env = gym.wrappers.TransformObservation(
             env, lambda obs: cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA), screen

@@ -20,8 +20,8 @@ COPIES = {
     # more columns for a distant enemy (the Nature CNN's last feature map becomes 7x10)
     "a2c_vizdoom_wide.py": [
         ("160x120 grayscale screen resized to 84x84", "160x120 grayscale screen resized to 112x84"),
-        ("        # the screen alone (not the ammo and health numbers), 84x84 as the Nature CNN takes it\n",
-         "        # the screen alone (not the ammo and health numbers), 112x84: the game's 4:3 shape kept\n"),
+        ("        # the screen alone (not the game's variables), 84x84 as the Nature CNN takes it\n",
+         "        # the screen alone (not the game's variables), 112x84: the game's 4:3 shape kept\n"),
         ("        screen = gym.spaces.Box(0, 255, (84, 84), np.uint8)",
          "        screen = gym.spaces.Box(0, 255, (84, 112), np.uint8)"),
         ('cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)',
@@ -44,13 +44,12 @@ COPIES = {
         ("layer_init(nn.Conv2d(4, 32, 8, stride=4))", "layer_init(nn.Conv2d(12, 32, 8, stride=4))"),
         ("(args.num_steps + 1, args.num_envs, 4, 84, 84)", "(args.num_steps + 1, args.num_envs, 12, 84, 84)"),
     ],
-    # the status bar drawn (health, ammo), which the scenarios hide: in Health Gathering the health is what decides
-    # how long the agent lives, and without the bar nothing on the screen shows it
+    # the status bar (health, ammo) drawn in every scenario, where the rung draws it in Health Gathering alone
+    # (the copy that first ran on Health Gathering, before the rung drew it there, is this one)
     "a2c_vizdoom_hud.py": [
-        ("        # the screen alone (not the ammo and health numbers), 84x84 as the Nature CNN takes it\n",
+        ("        # the screen alone (not the game's variables), 84x84 as the Nature CNN takes it\n",
          "        # the screen with its status bar (the health and ammo numbers drawn), 84x84\n"),
-        ("screen_format=vizdoom.ScreenFormat.GRAY8,\n",
-         "screen_format=vizdoom.ScreenFormat.GRAY8,\n            render_hud=True,\n"),
+        ("            render_hud=args.env_id in STATUS_BAR,\n", "            render_hud=True,\n"),
     ],
 }
 

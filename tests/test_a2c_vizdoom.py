@@ -2,6 +2,7 @@
 episode (a death, the timeout and its all-zero screen), and its own bad input. What every script
 promises (a short run, Ctrl-C and --resume, enjoy.py's replay) is in tests/test_contract.py."""
 
+import cv2
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -151,6 +152,29 @@ def test_timeout_says_terminated_and_truncated_with_an_all_zero_screen(in_tmp):
     env.close()
     assert steps == 75 and terminated and truncated
     assert obs.shape == (4, 84, 84) and not obs[-1].any() and obs[-2].any()  # the newest frame is all zeros
+
+
+@pytest.mark.parametrize("script,env_id", [("a2c_vizdoom.py", "VizdoomHealthGathering-v1"),
+                                           ("a2c_vizdoom_overlap.py", "VizdoomHealthGathering-v1"),
+                                           ("a2c_vizdoom.py", "VizdoomDefendCenter-v1")])
+def test_health_gathering_alone_draws_its_status_bar(in_tmp, script, env_id):
+    # the first screen of a game made here, with the status bar drawn and hidden (a game is deterministic
+    # with its seed), resized by hand: the script's newest frame is the one with the bar in Health Gathering
+    # alone (the bar changes the whole picture: the view above it shrinks)
+    def first_screen(render_hud):
+        game = gym.make(env_id, frame_skip=4, max_buttons_pressed=1, render_hud=render_hud,
+                        screen_resolution=vizdoom.ScreenResolution.RES_160X120, screen_format=vizdoom.ScreenFormat.GRAY8)
+        obs, _ = game.reset(seed=1)
+        game.close()
+        return cv2.resize(obs["screen"].squeeze(-1), (84, 84), interpolation=cv2.INTER_AREA)
+
+    module = load_script(script)
+    env = module.make_game(module.Args(env_id=env_id), str(in_tmp))()
+    obs, _ = env.reset(seed=1)
+    env.close()
+    with_bar, without = first_screen(True), first_screen(False)
+    assert not np.array_equal(with_bar, without)
+    assert np.array_equal(obs[-1], with_bar if env_id == "VizdoomHealthGathering-v1" else without)
 
 
 def test_gae_does_not_bootstrap_from_the_screen_after_an_end():
