@@ -164,7 +164,7 @@ def load_checkpoint(args: Args) -> dict:
 REWARD_SCALES = {"VizdoomDefendCenter-v1": 1.0, "VizdoomBasic-v1": 0.01, "VizdoomDefendLine-v1": 1.0,
                  "VizdoomHealthGathering-v1": 0.01}
 SCENARIOS = tuple(REWARD_SCALES)
-# The scenarios whose screen keeps its status bar. Health Gathering's reward is the same every step until
+# The scenarios whose games draw their status bar. Health Gathering's reward is the same every step until
 # death, so the health the bar shows is what tells a good state from a bad one: with the bar hidden the
 # rung ended below a random policy, with it drawn far above (docs/results.md). The others hide it.
 STATUS_BAR = {"VizdoomHealthGathering-v1"}
