@@ -1,5 +1,6 @@
 """a2c_vizdoom.py: the logged return against the game's own total reward, rounds fired, the end of an
-episode (a death, the timeout and its all-zero screen), and its own bad input. What every script
+episode (a death, the timeout and its all-zero screen), the status bar in Health Gathering alone, and its
+own bad input. What every script
 promises (a short run, Ctrl-C and --resume, enjoy.py's replay) is in tests/test_contract.py."""
 
 import cv2
@@ -156,7 +157,9 @@ def test_timeout_says_terminated_and_truncated_with_an_all_zero_screen(in_tmp):
 
 @pytest.mark.parametrize("script,env_id", [("a2c_vizdoom.py", "VizdoomHealthGathering-v1"),
                                            ("a2c_vizdoom_overlap.py", "VizdoomHealthGathering-v1"),
-                                           ("a2c_vizdoom.py", "VizdoomDefendCenter-v1")])
+                                           ("a2c_vizdoom.py", "VizdoomDefendCenter-v1"),
+                                           ("a2c_vizdoom.py", "VizdoomBasic-v1"),
+                                           ("a2c_vizdoom.py", "VizdoomDefendLine-v1")])
 def test_health_gathering_alone_draws_its_status_bar(in_tmp, script, env_id):
     # the first screen of a game made here, with the status bar drawn and hidden (a game is deterministic
     # with its seed), resized by hand: the script's newest frame is the one with the bar in Health Gathering
