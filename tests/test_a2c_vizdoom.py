@@ -1,7 +1,7 @@
 """a2c_vizdoom.py: the logged return against the game's own total reward, rounds fired, the end of an
 episode (a death, the timeout and its all-zero screen), the status bar in Health Gathering alone, and its
-own bad input. What every script
-promises (a short run, Ctrl-C and --resume, enjoy.py's replay) is in tests/test_contract.py."""
+own bad input. What every script promises (a short run, Ctrl-C and --resume, enjoy.py's replay) is in
+tests/test_contract.py."""
 
 import cv2
 import gymnasium as gym
