@@ -1,4 +1,5 @@
-"""Copies of a2c_vizdoom.py that each change how the agent sees the game, for benchmark/run.py to compare.
+"""Copies of a2c_vizdoom.py that each change how the agent sees the game or how it learns, for benchmark/run.py to
+compare.
 
     python benchmark/vizdoom_copies.py /tmp/copies
     python benchmark/run.py --env-id VizdoomDefendCenter-v1 --solve-threshold 15 --seeds 1 2 3 \
@@ -53,6 +54,10 @@ COPIES = {
         ("# rung ended below a random policy, with it drawn far above (docs/results.md). The others hide it.\n",
          "# rung ended below a random policy, with it drawn far above (docs/results.md). This copy draws it in all.\n"),
     ],
+    # the learning rate decayed linearly to 0 over the run's budget instead of held at 7e-4
+    "a2c_vizdoom_anneal.py": [("    anneal_lr: bool = False\n", "    anneal_lr: bool = True\n")],
+    # half the learning rate, held
+    "a2c_vizdoom_lr35.py": [("    learning_rate: float = 7e-4\n", "    learning_rate: float = 3.5e-4\n")],
 }
 
 if __name__ == "__main__":

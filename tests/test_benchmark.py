@@ -404,6 +404,13 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
         logits, value = copy.ActorCritic(envs, copy.Args())(torch.zeros((2, *shape), dtype=torch.uint8))
         assert logits.shape == (2, 3) and value.shape == (2,), name
 
+    # the learning copies change one default each
+    for name, line in (("anneal", ("    anneal_lr: bool = False", "    anneal_lr: bool = True")),
+                       ("lr35", ("    learning_rate: float = 7e-4", "    learning_rate: float = 3.5e-4"))):
+        copy = (tmp_path / f"a2c_vizdoom_{name}.py").read_text().splitlines()
+        assert len(copy) == len(rung) and [(old, new) for old, new in zip(rung, copy) if old != new] == [line], name
+    assert load_script(str(tmp_path / "a2c_vizdoom_lr35.py")).Args().learning_rate == 3.5e-4
+
     # a line the rung no longer has: one error line naming the copy, and no copy written
     lost = {"a2c_vizdoom_lost.py": [("no such line in the rung", "anything")]}
     with pytest.raises(SystemExit) as exit_info:
@@ -423,6 +430,10 @@ def test_the_mujoco_copies_load_and_the_envs_copy_changes_one_default(tmp_path):
     assert len(rung) == len(envs8)
     assert [(old, new) for old, new in zip(rung, envs8) if old != new] == [
         ("    num_envs: int = 16", "    num_envs: int = 8")]
+    std1 = (tmp_path / "a2c_mujoco_std1.py").read_text().splitlines()
+    assert len(rung) == len(std1)
+    assert [(old, new) for old, new in zip(rung, std1) if old != new] == [
+        ("    init_log_std: float = -0.5", "    init_log_std: float = 0.0")]
     for name in mujoco_copies.COPIES:
         copy = load_script(str(tmp_path / name))
         assert copy.Args().num_envs == (8 if name == "a2c_mujoco_envs8.py" else 16), name
