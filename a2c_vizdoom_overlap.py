@@ -10,9 +10,10 @@ The rest of this docstring is a2c_vizdoom.py's.
 A2C on ViZDoom: the A2C of a2c_atari.py, in a 3-D first-person game.
 
 A2C (Mnih et al. 2016) with GAE (Schulman et al. 2016), the Nature CNN (Mnih et al. 2015) as the
-shared torso, RMSprop, and ViZDoom's gymnasium envs, each game in a process of its own (frame skip 4,
-a 160x120 grayscale screen resized to 84x84, 4 stacked frames). Each update plays `num_steps` steps
-in `num_envs` envs, then
+shared torso, RMSprop with its learning rate decayed linearly to 0 over the run, and ViZDoom's
+gymnasium envs, each game in a process of its own (frame skip 4, 4 stacked frames of
+a 160x120 grayscale screen resized to 84x84). Each update plays `num_steps` steps in `num_envs`
+envs, then
 
     delta_t = r_t + gamma V(s_{t+1}) - V(s_t)      r_t = reward_scale * (game's reward - shot_cost * rounds fired)
     A_t     = delta_t + gamma lambda A_{t+1}           (lambda 1, the default, gives the n-step A2C)
@@ -95,8 +96,9 @@ class Args:
     """budget in agent steps (4 frames each), summed over envs"""
     learning_rate: float = 7e-4
     """RMSprop learning rate"""
-    anneal_lr: bool = False
-    """if toggled, decay the learning rate linearly to 0 over the budget"""
+    anneal_lr: bool = True
+    """if toggled, decay the learning rate linearly to 0 over the budget (unlike a2c_atari.py: on Defend the
+    Center it ended higher, without the late collapses of a constant rate; docs/results.md)"""
     num_steps: int = 5
     """steps per env in each rollout"""
     gamma: float = 0.99

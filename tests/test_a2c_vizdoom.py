@@ -209,3 +209,18 @@ BAD_INPUT = [
 @pytest.mark.parametrize("args,mentions", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
 def test_bad_input(args, mentions, script, tmp_path):
     assert_rejected(run_in_process(script, *args, cwd=tmp_path), mentions, tmp_path)
+
+
+@pytest.mark.parametrize("script", ["a2c_vizdoom.py", "a2c_vizdoom_overlap.py"])
+def test_a_default_run_anneals_its_rate_so_its_resume_keeps_its_budget(script, tmp_path):
+    module = load_script(script)
+    run_args = module.Args(num_envs=2, reward_scale=1.0)  # as a run of the defaults saves them
+    assert run_args.anneal_lr and run_args.total_timesteps == 3_000_000
+    checkpoint = tmp_path / "checkpoint.pt"
+    torch.save({"args": vars(run_args), "update": 10, "global_step": 800}, checkpoint)
+    cwd = tmp_path / "empty"
+    cwd.mkdir()
+    # a longer budget would make the schedule jump up: refused, naming the run's own
+    result = run_in_process(script, "--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps", "6000000",
+                            cwd=cwd)
+    assert_rejected(result, "--total-timesteps 3000000", cwd)

@@ -405,7 +405,7 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
         assert logits.shape == (2, 3) and value.shape == (2,), name
 
     # the learning copies change one default each
-    for name, line in (("anneal", ("    anneal_lr: bool = False", "    anneal_lr: bool = True")),
+    for name, line in (("constant_lr", ("    anneal_lr: bool = True", "    anneal_lr: bool = False")),
                        ("lr35", ("    learning_rate: float = 7e-4", "    learning_rate: float = 3.5e-4"))):
         copy = (tmp_path / f"a2c_vizdoom_{name}.py").read_text().splitlines()
         assert len(copy) == len(rung) and [(old, new) for old, new in zip(rung, copy) if old != new] == [line], name

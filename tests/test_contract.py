@@ -33,7 +33,9 @@ REINFORCE = ["--num-envs", "2", "--total-timesteps", "1000"]
 CARTPOLE_A2C = ["--num-envs", "4", "--num-steps", "5", "--total-timesteps", "400"]
 # 600 steps: long enough for a few whole Breakout games to end
 ATARI = ["--env-id", "ALE/Breakout-v5", "--num-envs", "2", "--num-steps", "5", "--total-timesteps", "600"]
-VIZDOOM = ["--num-envs", "2", "--num-steps", "20", "--total-timesteps", "200"]
+# a constant rate, so that the Ctrl-C test below may resume with a new budget (an annealed run keeps its own:
+# tests/test_a2c_vizdoom.py)
+VIZDOOM = ["--num-envs", "2", "--num-steps", "20", "--total-timesteps", "200", "--no-anneal-lr"]
 # Pendulum-v1: continuous actions with a video that needs no OpenGL (tests/test_a2c_mujoco.py runs HalfCheetah)
 MUJOCO = ["--env-id", "Pendulum-v1", "--num-envs", "2", "--num-steps", "5", "--total-timesteps", "400"]
 # every top-level script but enjoy.py, with the arguments of a run of a few updates
