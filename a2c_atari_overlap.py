@@ -153,6 +153,9 @@ def load_checkpoint(args: Args) -> dict:
     if args.anneal_lr and args.total_timesteps != saved_args["total_timesteps"]:
         fail(f"--resume with --anneal-lr: the run's schedule needs --total-timesteps {saved_args['total_timesteps']}")
     if update >= args.total_timesteps // (args.num_envs * args.num_steps):
+        if args.anneal_lr:  # its learning rate has reached 0: no budget can take the run further
+            fail(f"--resume: the run is at step {checkpoint['global_step']:,} already, the end of its --anneal-lr "
+                 "schedule; it cannot go on")
         fail(f"--resume: the run is at step {checkpoint['global_step']:,} already; give a larger --total-timesteps")
     return checkpoint
 

@@ -2,9 +2,9 @@
 
 A2C (Mnih et al. 2016) with GAE (Schulman et al. 2016), the Nature CNN (Mnih et al. 2015) as the
 shared torso, RMSprop with its learning rate decayed linearly to 0 over the run, and ViZDoom's
-gymnasium envs, each game in a process of its own (frame skip 4, 4 stacked frames of
-a 160x120 grayscale screen resized to 84x84). Each update plays `num_steps` steps in `num_envs`
-envs, then
+gymnasium envs, each game in a process of its own (frame skip 4,
+a 160x120 grayscale screen resized to 84x84, 4 stacked frames). Each update plays `num_steps` steps
+in `num_envs` envs, then
 
     delta_t = r_t + gamma V(s_{t+1}) - V(s_t)      r_t = reward_scale * (game's reward - shot_cost * rounds fired)
     A_t     = delta_t + gamma lambda A_{t+1}           (lambda 1, the default, gives the n-step A2C)
@@ -84,8 +84,7 @@ class Args:
     learning_rate: float = 7e-4
     """RMSprop learning rate"""
     anneal_lr: bool = True
-    """if toggled, decay the learning rate linearly to 0 over the budget (unlike a2c_atari.py: on Defend the
-    Center it ended higher, without the late collapses of a constant rate; docs/results.md)"""
+    """if toggled, decay the learning rate linearly to 0 over the budget (on here, unlike a2c_atari.py: docs/choices.md)"""
     num_steps: int = 5
     """steps per env in each rollout"""
     gamma: float = 0.99
@@ -154,6 +153,9 @@ def load_checkpoint(args: Args) -> dict:
     if args.anneal_lr and args.total_timesteps != saved_args["total_timesteps"]:
         fail(f"--resume with --anneal-lr: the run's schedule needs --total-timesteps {saved_args['total_timesteps']}")
     if update >= args.total_timesteps // (args.num_envs * args.num_steps):
+        if args.anneal_lr:  # its learning rate has reached 0: no budget can take the run further
+            fail(f"--resume: the run is at step {checkpoint['global_step']:,} already, the end of its --anneal-lr "
+                 "schedule; it cannot go on")
         fail(f"--resume: the run is at step {checkpoint['global_step']:,} already; give a larger --total-timesteps")
     return checkpoint
 

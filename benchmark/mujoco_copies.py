@@ -43,7 +43,8 @@ COPIES = {
     "a2c_mujoco_envs8.py": [("    num_envs: int = 16\n", "    num_envs: int = 8\n")],
     # the shared rung's entropy bonus
     "a2c_mujoco_ent001.py": [("    ent_coef: float = 0.0\n", "    ent_coef: float = 0.01\n")],
-    # a std of one half-range at the start (log 0) instead of e^-0.5 = 0.61, as Tianshou's A2C starts
+    # a std of one half-range at the start (log 0) instead of e^-0.5 = 0.61: the wider start Andrychowicz et al.
+    # (2021) found worse on MuJoCo
     "a2c_mujoco_std1.py": [("    init_log_std: float = -0.5\n", "    init_log_std: float = 0.0\n")],
     # Adam, as in a2c_shared_gae.py and as the rung had it before RMSprop won (docs/results.md)
     "a2c_mujoco_adam.py": [

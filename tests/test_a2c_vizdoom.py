@@ -215,12 +215,18 @@ def test_bad_input(args, mentions, script, tmp_path):
 def test_a_default_run_anneals_its_rate_so_its_resume_keeps_its_budget(script, tmp_path):
     module = load_script(script)
     run_args = module.Args(num_envs=2, reward_scale=1.0)  # as a run of the defaults saves them
-    assert run_args.anneal_lr and run_args.total_timesteps == 3_000_000
-    checkpoint = tmp_path / "checkpoint.pt"
-    torch.save({"args": vars(run_args), "update": 10, "global_step": 800}, checkpoint)
+    assert run_args.anneal_lr
+    budget = run_args.total_timesteps
     cwd = tmp_path / "empty"
     cwd.mkdir()
+    checkpoint = tmp_path / "checkpoint.pt"
+    torch.save({"args": vars(run_args), "update": 10, "global_step": 100}, checkpoint)
     # a longer budget would make the schedule jump up: refused, naming the run's own
-    result = run_in_process(script, "--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps", "6000000",
+    result = run_in_process(script, "--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps",
+                            str(2 * budget), cwd=cwd)
+    assert_rejected(result, f"--total-timesteps {budget}", cwd)
+    # a run at the end of its schedule cannot go on, and says so rather than asking for a larger budget
+    torch.save({"args": vars(run_args), "update": budget // 10, "global_step": budget}, checkpoint)
+    result = run_in_process(script, "--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps", str(budget),
                             cwd=cwd)
-    assert_rejected(result, "--total-timesteps 3000000", cwd)
+    assert_rejected(result, "the end of its --anneal-lr schedule; it cannot go on", cwd)

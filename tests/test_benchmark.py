@@ -404,11 +404,12 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
         logits, value = copy.ActorCritic(envs, copy.Args())(torch.zeros((2, *shape), dtype=torch.uint8))
         assert logits.shape == (2, 3) and value.shape == (2,), name
 
-    # the learning copies change one default each
-    for name, line in (("constant_lr", ("    anneal_lr: bool = True", "    anneal_lr: bool = False")),
-                       ("lr35", ("    learning_rate: float = 7e-4", "    learning_rate: float = 3.5e-4"))):
+    # the learning copies change their defaults and nothing else: the rate held, and halved and held
+    held = ("    anneal_lr: bool = True", "    anneal_lr: bool = False")
+    for name, lines in (("constant_lr", [held]),
+                        ("lr35", [("    learning_rate: float = 7e-4", "    learning_rate: float = 3.5e-4"), held])):
         copy = (tmp_path / f"a2c_vizdoom_{name}.py").read_text().splitlines()
-        assert len(copy) == len(rung) and [(old, new) for old, new in zip(rung, copy) if old != new] == [line], name
+        assert len(copy) == len(rung) and [(old, new) for old, new in zip(rung, copy) if old != new] == lines, name
     assert load_script(str(tmp_path / "a2c_vizdoom_lr35.py")).Args().learning_rate == 3.5e-4
 
     # a line the rung no longer has: one error line naming the copy, and no copy written
