@@ -226,7 +226,8 @@ def test_a_default_run_anneals_its_rate_so_its_resume_keeps_its_budget(script, t
                             str(2 * budget), cwd=cwd)
     assert_rejected(result, f"--total-timesteps {budget}", cwd)
     # a run at the end of its schedule cannot go on, and says so rather than asking for a larger budget
-    torch.save({"args": vars(run_args), "update": budget // 10, "global_step": budget}, checkpoint)
+    last_update = budget // (run_args.num_envs * run_args.num_steps)
+    torch.save({"args": vars(run_args), "update": last_update, "global_step": budget}, checkpoint)
     result = run_in_process(script, "--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps", str(budget),
                             cwd=cwd)
     assert_rejected(result, "the end of its --anneal-lr schedule; it cannot go on", cwd)
