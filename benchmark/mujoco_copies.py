@@ -46,6 +46,22 @@ COPIES = {
     # a std of one half-range at the start (log 0) instead of e^-0.5 = 0.61: the wider start Andrychowicz et al.
     # (2021) found worse on MuJoCo
     "a2c_mujoco_std1.py": [("    init_log_std: float = -0.5\n", "    init_log_std: float = 0.0\n")],
+    # a value network 256 units wide (the policy's stays 64): Andrychowicz et al. (2021) found a wider value
+    # network better on MuJoCo, and the rung's 5-step advantages lean on the value's estimate
+    "a2c_mujoco_critic256.py": [
+        ("        self.critic = nn.Sequential(\n"
+         "            layer_init(nn.Linear(obs_dim, hidden_size)),\n"
+         "            nn.Tanh(),\n"
+         "            layer_init(nn.Linear(hidden_size, hidden_size)),\n"
+         "            nn.Tanh(),\n"
+         "            layer_init(nn.Linear(hidden_size, 1), std=1.0),\n",
+         "        self.critic = nn.Sequential(\n"
+         "            layer_init(nn.Linear(obs_dim, 256)),\n"
+         "            nn.Tanh(),\n"
+         "            layer_init(nn.Linear(256, 256)),\n"
+         "            nn.Tanh(),\n"
+         "            layer_init(nn.Linear(256, 1), std=1.0),\n"),
+    ],
     # Adam, as in a2c_shared_gae.py and as the rung had it before RMSprop won (docs/results.md)
     "a2c_mujoco_adam.py": [
         ("    # RMSprop as in Tianshou's A2C for MuJoCo: on 10 seeds of each task it did better than Adam, or could\n"
