@@ -65,6 +65,12 @@ COPIES = {
         ("    learning_rate: float = 7e-4\n", "    learning_rate: float = 3.5e-4\n"),
         ("    anneal_lr: bool = True\n", "    anneal_lr: bool = False\n"),
     ],
+    # the rate decayed as over the default budget (3M steps) whatever --total-timesteps says, so that a shorter
+    # run plays as the start of a default run does (the rung decays over the run's own budget)
+    "a2c_vizdoom_default_schedule.py": [
+        ("            optimizer.param_groups[0][\"lr\"] = args.learning_rate * (1.0 - update / num_updates)\n",
+         "            optimizer.param_groups[0][\"lr\"] = args.learning_rate * (1.0 - update * batch_size / Args.total_timesteps)\n"),
+    ],
 }
 
 if __name__ == "__main__":

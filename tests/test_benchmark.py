@@ -411,6 +411,12 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
         copy = (tmp_path / f"a2c_vizdoom_{name}.py").read_text().splitlines()
         assert len(copy) == len(rung) and [(old, new) for old, new in zip(rung, copy) if old != new] == lines, name
     assert load_script(str(tmp_path / "a2c_vizdoom_lr35.py")).Args().learning_rate == 3.5e-4
+    # the default-schedule copy decays over the default budget, whatever the run's own budget
+    schedule = (tmp_path / "a2c_vizdoom_default_schedule.py").read_text().splitlines()
+    assert len(schedule) == len(rung) and [(old, new) for old, new in zip(rung, schedule) if old != new] == [
+        ('            optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update / num_updates)',
+         '            optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update * batch_size / Args.total_timesteps)')]
+    assert load_script(str(tmp_path / "a2c_vizdoom_default_schedule.py")).Args().total_timesteps == 3_000_000
 
     # a line the rung no longer has: one error line naming the copy, and no copy written
     lost = {"a2c_vizdoom_lost.py": [("no such line in the rung", "anything")]}
