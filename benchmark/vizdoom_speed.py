@@ -5,6 +5,7 @@ Defend the Center, at the same settings.
     python benchmark/vizdoom_speed.py --repeats 3
     python benchmark/vizdoom_speed.py --repeats 3 --one-thread   # each once more with one torch thread
     python benchmark/vizdoom_speed.py --repeats 3 --copies /tmp/copies/a2c_vizdoom_color.py   # and a copy
+    python benchmark/vizdoom_speed.py --repeats 3 --breakdown   # and where the rung's time goes
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
 default thread count (with `--one-thread`, each once more with one thread), round by round, and
@@ -15,13 +16,24 @@ play 16 games x 5 steps, each game in a process of its own, with the same prepro
 Nature CNN with RMSprop (lr 7e-4, eps 1e-5, entropy 0.01, value 0.5, clipping 0.5) and skip
 evaluation. Stable-Baselines3 runs the games in a SubprocVecEnv and stacks the frames in the main
 process (VecFrameStack).
+
+With `--breakdown`, two more measurements of the rung follow, in this process. One run, its training
+time split in three: waiting on the games (the vector env's `step`: 16 game processes play 4 frames
+each, preprocess and send their screens back), acting (the rest of the rollout: the forward pass, the
+sample, the bookkeeping) and the update (from the update's forward pass to the next rollout). Then one
+game alone, without the vector env, its step split into the game's (ViZDoom playing 4 frames, the
+rounds fired read) and the preprocessing's (the resize to 84x84 and the frame stack).
 """
 
+import importlib.util
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import numpy as np
 
 from rounds import SB3, Parser, compare, logged_sps, write_page
 
@@ -73,6 +85,114 @@ def sb3(args, seed: int, env: dict | None = None) -> float:
         return float(result.stdout.strip().splitlines()[-1])
 
 
+def load_rung():
+    spec = importlib.util.spec_from_file_location("a2c_vizdoom", REPO / "a2c_vizdoom.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def breakdown(args) -> str:
+    """One run of the rung in this process, its training time split into waiting on the games, acting and
+    the update; then one game alone, its step split into the game's and the preprocessing's."""
+    module = load_rung()
+    num_envs = module.Args().num_envs
+    marks = []  # (time, what starts): "act" at each acting forward pass, "update" at the update's
+
+    class Timed(module.ActorCritic):
+        def forward(self, obs):
+            marks.append((time.perf_counter(), "act" if obs.shape[0] == num_envs else "update"))
+            return super().forward(obs)
+
+    waiting = [0.0]
+    make_envs = module.make_envs
+
+    def timed_envs(run_args):
+        envs = make_envs(run_args)
+        step = envs.step
+
+        def timed_step(actions):
+            start = time.perf_counter()
+            result = step(actions)
+            waiting[0] += time.perf_counter() - start
+            return result
+
+        envs.step = timed_step
+        return envs
+
+    module.ActorCritic, module.make_envs = Timed, timed_envs
+    with tempfile.TemporaryDirectory() as folder:
+        previous = os.getcwd()
+        os.chdir(folder)
+        try:
+            summary = module.main(module.Args(total_timesteps=args.total_timesteps, eval_episodes=0,
+                                              save_model=False, checkpoint_interval=0))
+        finally:
+            os.chdir(previous)
+    # a rollout runs from an update's end (the first acting pass after it) to the next update's forward pass
+    rollout = update = 0.0
+    for (start, kind), (end, _) in zip(marks, marks[1:]):
+        if kind == "update":
+            update += end - start
+        else:
+            rollout += end - start
+    total, steps = summary["train_seconds"], summary["global_step"]
+    parts = [("waiting on the games (the vector env's step)", waiting[0]),
+             ("acting (the rest of the rollout)", rollout - waiting[0]),
+             ("update (loss, backward, optimizer, logging)", update),
+             ("the rest (before the first rollout, the last update)", total - rollout - update)]
+    lines = [f"One run in this process, {steps:,} agent steps at {summary['sps']:,} steps/s, {total:.1f} s of "
+             "training:", "", "| part | seconds | share | microseconds an agent step |", "|---|---|---|---|"]
+    for name, seconds in parts:
+        lines.append(f"| {name} | {seconds:.1f} | {seconds / total:.0%} | {1e6 * seconds / steps:.0f} |")
+    lines += ["", game_alone(module, args.game_steps)]
+    text = "\n".join(lines)
+    print(text, flush=True)
+    return text
+
+
+def game_alone(module, steps: int) -> str:
+    """One game made as the rung makes each of its 16, stepped `steps` times with random buttons in this
+    process: the time of the game's own step against the time of the whole step, preprocessing included."""
+    with tempfile.TemporaryDirectory() as folder:
+        previous = os.getcwd()
+        os.chdir(folder)  # the game writes _vizdoom/ into its working folder
+        try:
+            env = module.make_game(module.Args(), folder)()
+            game = env.env.env  # under the frame stack and the resize: the game with its rounds fired
+            game_step = game.step
+            in_game = [0.0]
+
+            def timed_game_step(action):
+                start = time.perf_counter()
+                result = game_step(action)
+                in_game[0] += time.perf_counter() - start
+                return result
+
+            game.step = timed_game_step
+            rng = np.random.default_rng(0)
+            env.reset(seed=0)
+            whole = 0.0
+            for _ in range(steps):
+                start = time.perf_counter()
+                _, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
+                whole += time.perf_counter() - start
+                if terminated or truncated:
+                    env.reset()
+            env.close()
+        finally:
+            os.chdir(previous)
+    preprocessing = whole - in_game[0]
+    return "\n".join([
+        f"One game alone in this process, {steps:,} agent steps with random buttons:", "",
+        "| part | microseconds an agent step | share |", "|---|---|---|",
+        f"| the game (ViZDoom playing 4 frames, the rounds fired read) | {1e6 * in_game[0] / steps:.0f} "
+        f"| {in_game[0] / whole:.0%} |",
+        f"| preprocessing (resize to 84x84, frame stack) | {1e6 * preprocessing / steps:.0f} "
+        f"| {preprocessing / whole:.0%} |",
+    ])
+
+
 def main():
     parser = Parser(__doc__)
     parser.add_argument("--total-timesteps", type=int, default=40_000, help="agent steps a run")
@@ -90,7 +210,14 @@ def main():
         "--copies", nargs="+", default=[], metavar="PATH",
         help="also time these copies of a2c_vizdoom.py (benchmark/vizdoom_copies.py writes some)",
     )
+    parser.add_argument(
+        "--breakdown", action="store_true",
+        help="then split one run of a2c_vizdoom.py's time, and one game's step, into their parts",
+    )
+    parser.add_argument("--game-steps", type=int, default=5_000, help="agent steps of the game alone (--breakdown)")
     args = parser.parse_args()
+    if args.game_steps < 1:
+        parser.error("--game-steps must be at least 1")
     if args.total_timesteps < 80 or args.repeats < 1:
         parser.error("--total-timesteps must be at least 80 (one update) and --repeats at least 1")
     for path in args.copies:
@@ -116,7 +243,10 @@ def main():
     title = f"Defend the Center, 16 games x 5 steps, {args.total_timesteps:,} agent steps a run"
     print(title)
     _, table = compare(jobs, args.repeats)
-    write_page(args, "benchmark/vizdoom_speed.py", sys.argv[1:], f"{title}\n\n{table}")
+    text = f"{title}\n\n{table}"
+    if args.breakdown:
+        text += "\n\n" + breakdown(args)
+    write_page(args, "benchmark/vizdoom_speed.py", sys.argv[1:], text)
 
 
 if __name__ == "__main__":

@@ -450,3 +450,17 @@ def test_the_mujoco_copies_load_and_the_envs_copy_changes_one_default(tmp_path):
     for name in mujoco_copies.COPIES:
         copy = load_script(str(tmp_path / name))
         assert copy.Args().num_envs == (8 if name == "a2c_mujoco_envs8.py" else 16), name
+
+
+def test_the_vizdoom_breakdown_splits_one_games_step_into_the_game_and_its_preprocessing(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "benchmark"))  # the speed scripts import their neighbours by name
+    import benchmark.vizdoom_speed as vizdoom_speed
+
+    monkeypatch.chdir(tmp_path)
+    rows = vizdoom_speed.game_alone(vizdoom_speed.load_rung(), 50).splitlines()[-2:]
+    (game_us, game_share), (pre_us, pre_share) = [[cell.strip() for cell in row.split("|")[2:4]] for row in rows]
+    # each part took some time, and the game's own step is a part of the whole step, not all of it
+    assert int(game_us) > 0 and int(pre_us) > 0
+    game_share, pre_share = int(game_share.rstrip("%")), int(pre_share.rstrip("%"))
+    assert 0 < game_share < 100 and game_share + pre_share in (99, 100, 101)  # rounded to whole percents
+    assert os.listdir(tmp_path) == []  # the game wrote its files into a scratch folder, not the working one
