@@ -464,3 +464,42 @@ def test_the_vizdoom_breakdown_splits_one_games_step_into_the_game_and_its_prepr
     game_share, pre_share = int(game_share.rstrip("%")), int(pre_share.rstrip("%"))
     assert 0 < game_share < 100 and game_share + pre_share in (99, 100, 101)  # rounded to whole percents
     assert os.listdir(tmp_path) == []  # the game wrote its files into a scratch folder, not the working one
+
+
+def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_rank_tests(tmp_path, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(REPO / "benchmark"))  # the tools import their neighbours by name
+    import benchmark.across_tasks as across
+
+    # task A: each row seed beats each baseline seed (P = 1); task B: row [1, 4], baseline [2, 3]: 4 beats
+    # both, 1 neither, P = 2/4. Their mean is 0.75.
+    a_row, a_base, b_row, b_base = [3.0, 4.0], [1.0, 2.0], [1.0, 4.0], [2.0, 3.0]
+    assert across.mean_improvement(np.array(a_row), np.array(a_base), np.array(b_row), np.array(b_base)) == 0.75
+    # exact one-sided rank tests of 2 against 2 (6 equally likely orderings): A's U = 4 has p = 1/6, B's U = 2
+    # has p = 4/6; Stouffer: z = (Phi^-1(5/6) + Phi^-1(1/3)) / sqrt(2) = 0.37950, two-sided p = 2 (1 - Phi(z))
+    assert across.combined_p([(a_row, a_base), (b_row, b_base)], greater=True) == pytest.approx(0.70432, abs=1e-5)
+
+    # the page: one row a task and the mean, from each folder's seeds (read_run is the runner's, tested there)
+    folders = {name: tmp_path / name for name in ("a_row", "a_base", "b_row", "b_base")}
+    for folder in folders.values():
+        folder.mkdir()
+    values = dict(a_row=a_row, a_base=a_base, b_row=b_row, b_base=b_base)
+    monkeypatch.setattr(across, "finals", lambda folder: dict(enumerate(values[folder.name], 1)))
+    page = tmp_path / "across.md"
+    across.main(["--task", "A", str(folders["a_row"]), str(folders["a_base"]),
+                 "--task", "B", str(folders["b_row"]), str(folders["b_base"]), "--page", str(page)])
+    text = page.read_text()
+    assert text.startswith("- Command: `python benchmark/across_tasks.py --task A")
+    assert "| A | 2 / 2 | 3.5 | 1.5 | 1.00 [1.00, 1.00] | cannot tell with 2 seeds" in text
+    assert "| B | 2 / 2 | 2.5 | 2.5 | 0.50 [" in text
+    assert "| **across the 2 tasks** (mean) | | | | **0.75 [" in text and "p = 0.704)" in text
+
+    # a missing folder, or one with fewer than two finished seeds: one error line, exit status 2
+    values["few"] = [1.0]
+    (tmp_path / "few").mkdir()
+    for task, message in ((["A", str(tmp_path / "nope"), str(folders["a_base"])], "nope: no such folder"),
+                          (["A", str(tmp_path / "few"), str(folders["a_base"])], "holds 1 finished seed(s)")):
+        with pytest.raises(SystemExit) as exit_info:
+            across.main(["--task", *task, "--page", str(page)])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: --task A:") and message in err and "\n" not in err
