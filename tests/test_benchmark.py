@@ -415,7 +415,8 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     schedule = (tmp_path / "a2c_vizdoom_default_schedule.py").read_text().splitlines()
     assert len(schedule) == len(rung) and [(old, new) for old, new in zip(rung, schedule) if old != new] == [
         ('            optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update / num_updates)',
-         '            optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update * batch_size / Args.total_timesteps)')]
+         '            optimizer.param_groups[0]["lr"] = args.learning_rate'
+         ' * (1.0 - update * batch_size / Args.total_timesteps)')]
     assert load_script(str(tmp_path / "a2c_vizdoom_default_schedule.py")).Args().total_timesteps == 3_000_000
 
     # a line the rung no longer has: one error line naming the copy, and no copy written
@@ -444,9 +445,9 @@ def test_the_mujoco_copies_load_and_the_envs_copy_changes_one_default(tmp_path):
     critic = (tmp_path / "a2c_mujoco_critic256.py").read_text().splitlines()
     assert len(rung) == len(critic)
     assert [(old, new) for old, new in zip(rung, critic) if old != new] == [
-        ("            layer_init(nn.Linear(obs_dim, hidden_size)),", "            layer_init(nn.Linear(obs_dim, 256)),"),
-        ("            layer_init(nn.Linear(hidden_size, hidden_size)),", "            layer_init(nn.Linear(256, 256)),"),
-        ("            layer_init(nn.Linear(hidden_size, 1), std=1.0),", "            layer_init(nn.Linear(256, 1), std=1.0),")]
+        (" " * 12 + "layer_init(nn.Linear(obs_dim, hidden_size)),", " " * 12 + "layer_init(nn.Linear(obs_dim, 256)),"),
+        (" " * 12 + "layer_init(nn.Linear(hidden_size, hidden_size)),", " " * 12 + "layer_init(nn.Linear(256, 256)),"),
+        (" " * 12 + "layer_init(nn.Linear(hidden_size, 1), std=1.0),", " " * 12 + "layer_init(nn.Linear(256, 1), std=1.0),")]
     for name in mujoco_copies.COPIES:
         copy = load_script(str(tmp_path / name))
         assert copy.Args().num_envs == (8 if name == "a2c_mujoco_envs8.py" else 16), name
@@ -466,7 +467,8 @@ def test_the_vizdoom_breakdown_splits_one_games_step_into_the_game_and_its_prepr
     assert os.listdir(tmp_path) == []  # the game wrote its files into a scratch folder, not the working one
 
 
-def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_rank_tests(tmp_path, monkeypatch, capsys):
+def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_rank_tests(
+        tmp_path, monkeypatch, capsys):
     monkeypatch.syspath_prepend(str(REPO / "benchmark"))  # the tools import their neighbours by name
     import benchmark.across_tasks as across
 
