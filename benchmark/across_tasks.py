@@ -31,7 +31,8 @@ WINDOW = 100
 def finals(folder: Path) -> dict:
     """{seed: the mean of its last 100 training episodes} of every finished seed in a row's folder."""
     seeds = {}
-    for seed_folder in sorted(folder.glob("seed*")):
+    # in the order of the seeds, as benchmark/run.py reads them, so that the bootstrap draws what its page drew
+    for seed_folder in sorted(folder.glob("seed[0-9]*"), key=lambda path: int(path.name.removeprefix("seed"))):
         run = read_run(seed_folder, threshold=np.inf, window=WINDOW)
         if run.get("last") is not None:
             seeds[int(seed_folder.name.removeprefix("seed"))] = float(run["last"])
