@@ -13,7 +13,8 @@ the row ends higher than a seed of the baseline, its 95% stratified bootstrap in
 Across the tasks it gives their mean, as Agarwal et al. (2021) average the probability of improvement
 over tasks, with an interval from resampling each task's seeds of each side on their own (benchmark/stats.py).
 Its verdict asks the interval to leave 0.5 out and the tasks' one-sided rank tests, combined by Stouffer's
-method, to agree at 5% (two-sided); a few tasks that each cannot tell may together.
+method, to agree at 5% (two-sided); a few tasks that each cannot tell may together. A task where every
+seed of both sides ended equal has P = 0.5 in the mean and no part in the combined test.
 """
 
 import sys
@@ -46,9 +47,13 @@ def mean_improvement(*samples, axis=-1):
 
 
 def combined_p(tasks: list, greater: bool) -> float:
-    """Two-sided p-value of Stouffer's combination of each task's one-sided Mann-Whitney test."""
+    """Two-sided p-value of Stouffer's combination of each task's one-sided Mann-Whitney test. A task whose
+    seeds all ended equal (both sides at an env's ceiling, say) orders nothing and is left out of it."""
     alternative = "greater" if greater else "less"
-    p_values = [scipy_stats.mannwhitneyu(row, base, alternative=alternative).pvalue for row, base in tasks]
+    p_values = [scipy_stats.mannwhitneyu(row, base, alternative=alternative).pvalue for row, base in tasks
+                if len(set(row) | set(base)) > 1]
+    if not p_values:
+        return 1.0
     return min(1.0, 2 * float(scipy_stats.combine_pvalues(p_values, method="stouffer").pvalue))
 
 

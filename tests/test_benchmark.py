@@ -479,6 +479,11 @@ def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_r
     # exact one-sided rank tests of 2 against 2 (6 equally likely orderings): A's U = 4 has p = 1/6, B's U = 2
     # has p = 4/6; Stouffer: z = (Phi^-1(5/6) + Phi^-1(1/3)) / sqrt(2) = 0.37950, two-sided p = 2 (1 - Phi(z))
     assert across.combined_p([(a_row, a_base), (b_row, b_base)], greater=True) == pytest.approx(0.70432, abs=1e-5)
+    # a task whose seeds all tie orders nothing: the combination leaves it out (scipy's one-sided p of 1 would
+    # make Stouffer's z minus infinity), and alone it gives p = 1
+    tied = ([1000.0, 1000.0], [1000.0, 1000.0])
+    assert across.combined_p([(a_row, a_base), (b_row, b_base), tied], greater=True) == pytest.approx(0.70432, abs=1e-5)
+    assert across.combined_p([tied], greater=True) == 1.0
 
     # the page: one row a task and the mean, from each folder's seeds (read_run is the runner's, tested there)
     folders = {name: tmp_path / name for name in ("a_row", "a_base", "b_row", "b_base")}
