@@ -18,8 +18,9 @@ and the env gets u clipped to [-1, 1] and mapped onto its action bounds; the lea
 (clipped rather than squashed by tanh: docs/choices.md). Two things MuJoCo needs besides
 (Andrychowicz et al. 2021, "What matters in on-policy reinforcement learning"): observations
 normalized by their running mean and std (kept in the network, so that an evaluation sees what
-training saw), and a policy and a value that do not share a torso. The optimizer is RMSprop, as in
-a2c_atari.py and Tianshou's A2C for MuJoCo, where a2c_shared_gae.py has Adam.
+training saw), and a policy and a value that do not share a torso, the value's network the wider
+(256 units against 64, as they found better too). The optimizer is RMSprop, as in a2c_atari.py and
+Tianshou's A2C for MuJoCo, where a2c_shared_gae.py has Adam.
 
 Run:  python a2c_mujoco.py --seed 1          (HalfCheetah-v5; any env with a bounded 1-D Box action space)
 """
@@ -94,7 +95,9 @@ class Args:
     rmsprop_eps: float = 1e-5
     """RMSprop epsilon"""
     hidden_size: int = 64
-    """width of the two hidden layers of the policy and of the value"""
+    """width of the policy's two hidden layers"""
+    value_hidden_size: int = 256
+    """width of the value's two hidden layers"""
     init_log_std: float = -0.5
     """log of the policy's std at the start, in units of half the action range"""
     eval_episodes: int = 10
@@ -124,6 +127,7 @@ def check_args(args: Args):
         (args.rmsprop_eps <= 0, f"--rmsprop-eps must be positive, got {args.rmsprop_eps}"),
         (args.eval_episodes < 0, f"--eval-episodes must be 0 or more, got {args.eval_episodes}"),
         (args.hidden_size < 1, f"--hidden-size must be at least 1, got {args.hidden_size}"),
+        (args.value_hidden_size < 1, f"--value-hidden-size must be at least 1, got {args.value_hidden_size}"),
         (not np.isfinite(args.init_log_std), f"--init-log-std must be a finite number, got {args.init_log_std}"),
     ]
     for mistake, message in mistakes:
@@ -185,12 +189,14 @@ class ActorCritic(nn.Module):
         )
         # the std does not depend on the state: one learned log std per action dimension
         self.actor_log_std = nn.Parameter(torch.full((action_dim,), args.init_log_std))
+        # a wider value network (Andrychowicz et al. 2021): the 5-step advantages lean on its estimates
+        value_size = args.value_hidden_size
         self.critic = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, hidden_size)),
+            layer_init(nn.Linear(obs_dim, value_size)),
             nn.Tanh(),
-            layer_init(nn.Linear(hidden_size, hidden_size)),
+            layer_init(nn.Linear(value_size, value_size)),
             nn.Tanh(),
-            layer_init(nn.Linear(hidden_size, 1), std=1.0),
+            layer_init(nn.Linear(value_size, 1), std=1.0),
         )
         # the running mean and variance of the observations seen in training: buffers, not parameters, so
         # the optimizer leaves them alone and the model file keeps them (float64, for millions of steps)

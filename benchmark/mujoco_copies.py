@@ -27,12 +27,14 @@ COPIES = {
         ("            layer_init(nn.Linear(hidden_size, action_dim), std=0.01),"
          "  # a small last layer starts the mean near 0\n        )\n",
          "        )\n        self.policy_head = layer_init(nn.Linear(hidden_size, action_dim), std=0.01)\n"),
-        ("        self.critic = nn.Sequential(\n"
-         "            layer_init(nn.Linear(obs_dim, hidden_size)),\n"
+        ("        # a wider value network (Andrychowicz et al. 2021): the 5-step advantages lean on its estimates\n"
+         "        value_size = args.value_hidden_size\n"
+         "        self.critic = nn.Sequential(\n"
+         "            layer_init(nn.Linear(obs_dim, value_size)),\n"
          "            nn.Tanh(),\n"
-         "            layer_init(nn.Linear(hidden_size, hidden_size)),\n"
+         "            layer_init(nn.Linear(value_size, value_size)),\n"
          "            nn.Tanh(),\n"
-         "            layer_init(nn.Linear(hidden_size, 1), std=1.0),\n"
+         "            layer_init(nn.Linear(value_size, 1), std=1.0),\n"
          "        )\n",
          "        self.value_head = layer_init(nn.Linear(hidden_size, 1), std=1.0)\n"),
         ("        return self.actor(normalized_obs), self.critic(normalized_obs).squeeze(-1)",
@@ -46,22 +48,6 @@ COPIES = {
     # a std of one half-range at the start (log 0) instead of e^-0.5 = 0.61: the wider start Andrychowicz et al.
     # (2021) found worse on MuJoCo
     "a2c_mujoco_std1.py": [("    init_log_std: float = -0.5\n", "    init_log_std: float = 0.0\n")],
-    # a value network 256 units wide (the policy's stays 64): Andrychowicz et al. (2021) found a wider value
-    # network better on MuJoCo, and the rung's 5-step advantages lean on the value's estimate
-    "a2c_mujoco_critic256.py": [
-        ("        self.critic = nn.Sequential(\n"
-         "            layer_init(nn.Linear(obs_dim, hidden_size)),\n"
-         "            nn.Tanh(),\n"
-         "            layer_init(nn.Linear(hidden_size, hidden_size)),\n"
-         "            nn.Tanh(),\n"
-         "            layer_init(nn.Linear(hidden_size, 1), std=1.0),\n",
-         "        self.critic = nn.Sequential(\n"
-         "            layer_init(nn.Linear(obs_dim, 256)),\n"
-         "            nn.Tanh(),\n"
-         "            layer_init(nn.Linear(256, 256)),\n"
-         "            nn.Tanh(),\n"
-         "            layer_init(nn.Linear(256, 1), std=1.0),\n"),
-    ],
     # Adam, as in a2c_shared_gae.py and as the rung had it before RMSprop won (docs/results.md)
     "a2c_mujoco_adam.py": [
         ("    # RMSprop as in Tianshou's A2C for MuJoCo: on 10 seeds of each task it did better than Adam, or could\n"
@@ -71,7 +57,7 @@ COPIES = {
          "    # Adam, as a2c_shared_gae.py has it (--rmsprop-alpha and --rmsprop-eps are left unused)\n"
          "    optimizer = torch.optim.Adam(agent.parameters(), lr=args.learning_rate)"),
         ('    """RMSprop learning rate"""', '    """Adam learning rate"""'),
-        ("The optimizer is RMSprop, as in\na2c_atari.py and Tianshou's A2C for MuJoCo, where a2c_shared_gae.py has Adam.",
+        ("The optimizer is RMSprop, as in a2c_atari.py and\nTianshou's A2C for MuJoCo, where a2c_shared_gae.py has Adam.",
          "The optimizer is Adam, as in\na2c_shared_gae.py."),
     ],
 }

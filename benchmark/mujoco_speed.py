@@ -7,7 +7,7 @@ script's time goes.
 Runs one job at a time (nothing else should be running), each in a fresh process with one torch
 thread, round by round, and prints training steps per second: the script's from its own `charts/SPS`,
 Stable-Baselines3's from benchmark/sb3_peer.py, which sets it up from the script's own arguments (16
-envs x 5 steps, RMSprop, two 64-64 tanh networks, VecNormalize for the observations and the rewards),
+envs x 5 steps, RMSprop, a 64-64 and a 256-256 tanh network, VecNormalize for the observations and the rewards),
 as `total_timesteps` over the seconds spent in `learn()`. Neither evaluates.
 
 Then one more run of the script, in this process, splits its training time in three: the physics (the

@@ -79,9 +79,9 @@ def settings(script_name: str, args) -> dict:
         # torch's RMSprop at the script's alpha and eps, given as the policy's optimizer
         policy = dict(activation_fn=nn.Tanh, ortho_init=True, optimizer_class=torch.optim.RMSprop,
                       optimizer_kwargs=dict(alpha=args.rmsprop_alpha, eps=args.rmsprop_eps, weight_decay=0))
-        # two 64-64 tanh MLPs under one optimizer and one gradient clip, as in the script; the log std starts
-        # where the script's does; VecNormalize (make_env) normalizes the observations
-        policy.update(net_arch=dict(pi=[args.hidden_size] * 2, vf=[args.hidden_size] * 2),
+        # two tanh MLPs (the policy's 64-64, the value's 256-256) under one optimizer and one gradient clip, as
+        # in the script; the log std starts where the script's does; VecNormalize (make_env) normalizes the observations
+        policy.update(net_arch=dict(pi=[args.hidden_size] * 2, vf=[args.value_hidden_size] * 2),
                       log_std_init=args.init_log_std)
         unmatched.append("observation normalization: VecNormalize's running moments start from a count of 1e-4 "
                          "rather than 0; both clip at 10 standard deviations")

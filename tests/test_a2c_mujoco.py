@@ -155,6 +155,11 @@ def test_a_run_on_halfcheetah(tmp_path):
     # the model keeps the moments of all 200 observations the agent acted on
     saved = torch.load(run_dir / "a2c_mujoco.pt", weights_only=True)["model"]
     assert saved["obs_count"].item() == 200 and saved["obs_var"].min() > 0 and saved["obs_mean"].abs().max() > 0
+    # the policy's hidden layers are 64 wide, the value's 256 (HalfCheetah: 17 observations, 6 actions)
+    assert saved["actor.0.weight"].shape == (64, 17) and saved["actor.2.weight"].shape == (64, 64)
+    assert saved["actor.4.weight"].shape == (6, 64)
+    assert saved["critic.0.weight"].shape == (256, 17) and saved["critic.2.weight"].shape == (256, 256)
+    assert saved["critic.4.weight"].shape == (1, 256)
 
 
 def opengl_draws() -> bool:
@@ -175,6 +180,7 @@ BAD_INPUT = [
     (["--env-id", "tests.fake_envs:UnboundedActions-v0"], "unbounded"),
     (["--rmsprop-alpha", "1"], "--rmsprop-alpha"),
     (["--rmsprop-eps", "0"], "--rmsprop-eps"),
+    (["--value-hidden-size", "0"], "--value-hidden-size"),
 ]
 
 
