@@ -61,13 +61,15 @@ def test_a2c_shared_gae_settings_reach_the_peer():
 def test_a2c_mujoco_settings_reach_the_peer(tmp_path):
     args, kind, setup, model = sb3_peer.build([str(REPO / "a2c_mujoco.py"), "--env-id", "InvertedPendulum-v5",
                                                "--num-envs", "2", "--init-log-std", "-1.0", "--hidden-size", "32",
-                                               "--rmsprop-alpha", "0.95", "--rmsprop-eps", "1e-4"])
+                                               "--value-hidden-size", "48", "--rmsprop-alpha", "0.95",
+                                               "--rmsprop-eps", "1e-4"])
     assert kind == "mujoco" and model.n_envs == 2 and model.n_steps == 5 and model.ent_coef == args.ent_coef
     opt = model.policy.optimizer
     assert type(opt) is torch.optim.RMSprop and (opt.defaults["alpha"], opt.defaults["eps"]) == (0.95, 1e-4)
     assert model.policy.log_std.tolist() == [-1.0]
-    for net in (model.policy.mlp_extractor.policy_net, model.policy.mlp_extractor.value_net):
-        assert [m.out_features for m in layers(net, torch.nn.Linear)] == [32, 32]
+    # the policy's width and the value's, each from its own flag
+    assert [m.out_features for m in layers(model.policy.mlp_extractor.policy_net, torch.nn.Linear)] == [32, 32]
+    assert [m.out_features for m in layers(model.policy.mlp_extractor.value_net, torch.nn.Linear)] == [48, 48]
     # observations and rewards normalized by VecNormalize, observations clipped at 10 as in the script
     assert type(model.env).__name__ == "VecNormalize" and model.env.norm_obs and model.env.norm_reward
     assert model.env.clip_obs == 10.0
