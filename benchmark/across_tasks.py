@@ -7,8 +7,8 @@ each task, read back, and the probability of improvement averaged over the tasks
         --page /work/bench/across.md
 
 Each --task names a task and two folders of benchmark/run.py's output, the row's and the baseline's (a
-folder that holds seed1/, seed2/, ...). A seed's figure is the run's: the mean of its last 100 training
-episodes. Per task, the page gives what benchmark/run.py's own page gives: the probability that a seed of
+folder that holds seed1/, seed2/, ...), every seed finished. A seed's figure is the run's: the mean of its
+last 100 training episodes (`--window`). Per task, the page gives what benchmark/run.py's own page gives: the probability that a seed of
 the row ends higher than a seed of the baseline, its 95% stratified bootstrap interval and the verdict.
 Across the tasks it gives their mean, as Agarwal et al. (2021) average the probability of improvement
 over tasks, with an interval from resampling each task's seeds of each side on their own (benchmark/stats.py).
@@ -17,6 +17,7 @@ method, to agree at 5% (two-sided); a few tasks that each cannot tell may togeth
 seed of both sides ended equal has P = 0.5 in the mean and no part in the combined test.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -26,18 +27,19 @@ from rounds import Parser, write_page
 from run import read_run
 from scipy import stats as scipy_stats
 
-WINDOW = 100
-
-
-def finals(folder: Path) -> dict:
-    """{seed: the mean of its last 100 training episodes} of every finished seed in a row's folder."""
-    seeds = {}
+def finals(folder: Path, window: int) -> tuple[dict, int]:
+    """{seed: the mean of its last `window` training episodes} of every finished seed in a row's folder
+    (seed1/, seed2/, ...; other names are not seeds), and how many seed folders hold no such figure."""
+    seeds, missing = {}, 0
+    numbered = [(int(match[1]), path) for path in folder.iterdir() if (match := re.fullmatch(r"seed(\d+)", path.name))]
     # in the order of the seeds, as benchmark/run.py reads them, so that the bootstrap draws what its page drew
-    for seed_folder in sorted(folder.glob("seed[0-9]*"), key=lambda path: int(path.name.removeprefix("seed"))):
-        run = read_run(seed_folder, threshold=np.inf, window=WINDOW)
-        if run.get("last") is not None:
-            seeds[int(seed_folder.name.removeprefix("seed"))] = float(run["last"])
-    return seeds
+    for seed, seed_folder in sorted(numbered):
+        run = read_run(seed_folder, threshold=np.inf, window=window)
+        if run.get("last") is None:  # not finished, failed, or ended no episode
+            missing += 1
+        else:
+            seeds[seed] = float(run["last"])
+    return seeds, missing
 
 
 def mean_improvement(*samples, axis=-1):
@@ -46,30 +48,46 @@ def mean_improvement(*samples, axis=-1):
     return np.mean([stats.prob_improvement(row, base, axis=axis) for row, base in pairs], axis=0)
 
 
-def combined_p(tasks: list, greater: bool) -> float:
-    """Two-sided p-value of Stouffer's combination of each task's one-sided Mann-Whitney test. A task whose
-    seeds all ended equal (both sides at an env's ceiling, say) orders nothing and is left out of it."""
-    alternative = "greater" if greater else "less"
-    p_values = [scipy_stats.mannwhitneyu(row, base, alternative=alternative).pvalue for row, base in tasks
-                if len(set(row) | set(base)) > 1]
-    if not p_values:
+def combined_p(tasks: list) -> float:
+    """Two-sided p-value of Stouffer's combination of the tasks' one-sided Mann-Whitney tests: twice the
+    smaller of the two directions' combined p. Each task's test is the normal approximation (with its
+    continuity correction), so a task that goes wholly against the others weighs a finite z, where an
+    exact p of 1 would make it minus infinity and silence the rest. A task whose seeds all ended equal
+    (both sides at an env's ceiling, say) orders nothing and is left out."""
+    informative = [(row, base) for row, base in tasks if len(set(row) | set(base)) > 1]
+    if not informative:
         return 1.0
-    return min(1.0, 2 * float(scipy_stats.combine_pvalues(p_values, method="stouffer").pvalue))
+    combined = []
+    for alternative in ("greater", "less"):
+        p_values = [scipy_stats.mannwhitneyu(row, base, alternative=alternative, method="asymptotic").pvalue
+                    for row, base in informative]
+        combined.append(float(scipy_stats.combine_pvalues(p_values, method="stouffer").pvalue))
+    return min(1.0, 2 * min(combined))
 
 
 def main(argv=None):
     parser = Parser(__doc__)
     parser.add_argument("--task", nargs=3, action="append", required=True, metavar=("NAME", "ROW", "BASELINE"),
                         help="a task's name, the row's folder and the baseline's folder")
+    parser.add_argument("--window", type=int, default=100,
+                        help="a seed's figure: the mean of its last WINDOW training episodes (the runner's --window)")
     parser.set_defaults(no_sb3=True)  # the speed scripts' check for Stable-Baselines3 does not apply here
     args = parser.parse_args(argv)
+    if args.window < 1:
+        parser.error(f"--window must be at least 1, got {args.window}")
+    names = [name for name, _, _ in args.task]
+    if len(set(names)) < len(names):
+        parser.error("--task: a task named twice")
     tasks, lines = [], []
     for name, row_dir, base_dir in args.task:
         sides = []
         for folder in (Path(row_dir), Path(base_dir)):
             if not folder.is_dir():
                 parser.error(f"--task {name}: {folder}: no such folder")
-            seeds = finals(folder)
+            seeds, missing = finals(folder, args.window)
+            if missing:
+                parser.error(f"--task {name}: {folder}: {missing} seed folder(s) without a finished run that ended "
+                             "an episode (still running, or failed): judge them when all have finished")
             if len(seeds) < 2:
                 parser.error(f"--task {name}: {folder} holds {len(seeds)} finished seed(s); it needs 2 or more")
             sides.append(np.array(list(seeds.values())))
@@ -81,15 +99,15 @@ def main(argv=None):
     samples = [side for pair in tasks for side in pair]
     probability = float(mean_improvement(*samples))
     low, high = stats.interval(mean_improvement, *samples)
-    p_value = combined_p(tasks, greater=probability >= 0.5)
+    p_value = combined_p(tasks)
     seeds = min(len(side) for side in samples)
     verdict = stats.verdict(probability, low, high, seeds, p_value)
     lines.append(f"| **across the {len(tasks)} tasks** (mean) | | | | **{probability:.2f} [{low:.2f}, {high:.2f}]** "
                  f"| {verdict} (combined rank tests: p = {p_value:.3f}) |")
     folders = "\n".join(f"- {name}: row `{row_dir}`, baseline `{base_dir}`" for name, row_dir, base_dir in args.task)
     text = "\n".join([
-        "A seed's figure: the mean of its last 100 training episodes. P: the probability that a seed of the row "
-        "ends higher than a seed of the baseline (a tie counts half), with its 95% stratified bootstrap interval; "
+        f"A seed's figure: the mean of its last {args.window} training episodes. P: the probability that a seed "
+        "of the row ends higher than a seed of the baseline (a tie counts half), with its 95% stratified bootstrap interval; "
         "across tasks, the mean of the tasks' P.", "", folders, "",
         "| task | seeds (row / baseline) | row: final return, IQM | baseline: final return, IQM "
         "| P(row higher) [95%] | verdict |",

@@ -21,8 +21,13 @@ COPIES = {
         ("    return low + (u.clamp(-1.0, 1.0) + 1.0) * (high - low) / 2",
          "    return low + (torch.tanh(u) + 1.0) * (high - low) / 2"),
     ],
-    # one torso with a policy head and a value head, as in a2c_shared_gae.py
+    # one torso with a policy head and a value head, as in a2c_shared_gae.py: the torso is the policy's 64 wide
+    # (--hidden-size), so the value loses its own 256-wide network too (--value-hidden-size is left unused)
     "a2c_mujoco_shared.py": [
+        ("training saw), and a policy and a value that do not share a torso, the value's network the wider\n"
+         "(256 units against 64, as they found better too).",
+         "training saw). This copy has one torso under both heads, as a2c_shared_gae.py has, where the rung\n"
+         "keeps a policy network and a wider value network apart."),
         ("        self.actor = nn.Sequential(", "        self.torso = nn.Sequential("),
         ("            layer_init(nn.Linear(hidden_size, action_dim), std=0.01),"
          "  # a small last layer starts the mean near 0\n        )\n",

@@ -66,10 +66,11 @@ COPIES = {
         ("    anneal_lr: bool = True\n", "    anneal_lr: bool = False\n"),
     ],
     # the rate decayed as over the default budget (3M steps) whatever --total-timesteps says, so that a shorter
-    # run plays as the start of a default run does (the rung decays over the run's own budget)
+    # run plays as the start of a default run does (the rung decays over the run's own budget); held at 0 past 3M
     "a2c_vizdoom_default_schedule.py": [
         ("            optimizer.param_groups[0][\"lr\"] = args.learning_rate * (1.0 - update / num_updates)\n",
-         "            optimizer.param_groups[0][\"lr\"] = args.learning_rate * (1.0 - update * batch_size / Args.total_timesteps)\n"),
+         "            optimizer.param_groups[0][\"lr\"] = args.learning_rate * max(\n"
+         "                0.0, 1.0 - update * batch_size / Args.total_timesteps)\n"),
     ],
 }
 

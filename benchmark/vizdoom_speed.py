@@ -86,6 +86,7 @@ def sb3(args, seed: int, env: dict | None = None) -> float:
 
 
 def load_rung():
+    """a2c_vizdoom.py as a module of its own, whose classes and functions a measurement may wrap."""
     spec = importlib.util.spec_from_file_location("a2c_vizdoom", REPO / "a2c_vizdoom.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -95,13 +96,15 @@ def load_rung():
 def breakdown(args) -> str:
     """One run of the rung in this process, its training time split into waiting on the games, acting and
     the update; then one game alone, its step split into the game's and the preprocessing's."""
+    import torch
+
     module = load_rung()
-    num_envs = module.Args().num_envs
     marks = []  # (time, what starts): "act" at each acting forward pass, "update" at the update's
 
     class Timed(module.ActorCritic):
         def forward(self, obs):
-            marks.append((time.perf_counter(), "act" if obs.shape[0] == num_envs else "update"))
+            # acting runs without gradients, the update's pass with them (no evaluation runs here)
+            marks.append((time.perf_counter(), "update" if torch.is_grad_enabled() else "act"))
             return super().forward(obs)
 
     waiting = [0.0]
@@ -140,7 +143,7 @@ def breakdown(args) -> str:
     parts = [("waiting on the games (the vector env's step)", waiting[0]),
              ("acting (the rest of the rollout)", rollout - waiting[0]),
              ("update (loss, backward, optimizer, logging)", update),
-             ("the rest (before the first rollout, the last update)", total - rollout - update)]
+             ("the rest (before the first rollout, the last update, closing the games)", total - rollout - update)]
     lines = [f"One run in this process, {steps:,} agent steps at {summary['sps']:,} steps/s, {total:.1f} s of "
              "training:", "", "| part | seconds | share | microseconds an agent step |", "|---|---|---|---|"]
     for name, seconds in parts:

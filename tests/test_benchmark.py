@@ -413,10 +413,12 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     assert load_script(str(tmp_path / "a2c_vizdoom_lr35.py")).Args().learning_rate == 3.5e-4
     # the default-schedule copy decays over the default budget, whatever the run's own budget
     schedule = (tmp_path / "a2c_vizdoom_default_schedule.py").read_text().splitlines()
-    assert len(schedule) == len(rung) and [(old, new) for old, new in zip(rung, schedule) if old != new] == [
-        ('            optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update / num_updates)',
-         '            optimizer.param_groups[0]["lr"] = args.learning_rate'
-         ' * (1.0 - update * batch_size / Args.total_timesteps)')]
+    old_line = '            optimizer.param_groups[0]["lr"] = args.learning_rate * (1.0 - update / num_updates)'
+    assert old_line in rung and schedule[:rung.index(old_line)] == rung[:rung.index(old_line)]
+    assert schedule[rung.index(old_line):rung.index(old_line) + 2] == [
+        '            optimizer.param_groups[0]["lr"] = args.learning_rate * max(',
+        "                0.0, 1.0 - update * batch_size / Args.total_timesteps)"]
+    assert schedule[rung.index(old_line) + 2:] == rung[rung.index(old_line) + 1:]
     assert load_script(str(tmp_path / "a2c_vizdoom_default_schedule.py")).Args().total_timesteps == 3_000_000
 
     # a line the rung no longer has: one error line naming the copy, and no copy written
@@ -470,21 +472,39 @@ def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_r
     # both, 1 neither, P = 2/4. Their mean is 0.75.
     a_row, a_base, b_row, b_base = [3.0, 4.0], [1.0, 2.0], [1.0, 4.0], [2.0, 3.0]
     assert across.mean_improvement(np.array(a_row), np.array(a_base), np.array(b_row), np.array(b_base)) == 0.75
-    # exact one-sided rank tests of 2 against 2 (6 equally likely orderings): A's U = 4 has p = 1/6, B's U = 2
-    # has p = 4/6; Stouffer: z = (Phi^-1(5/6) + Phi^-1(1/3)) / sqrt(2) = 0.37950, two-sided p = 2 (1 - Phi(z))
-    assert across.combined_p([(a_row, a_base), (b_row, b_base)], greater=True) == pytest.approx(0.70432, abs=1e-5)
+    # one-sided rank tests of 2 against 2 by the normal approximation: U has mean 2 and sd sqrt(2 * 2 * 5 / 12),
+    # so A's U = 4 gives z = (4 - 2 - 0.5) / sd = 1.16190 and B's U = 2 gives z = -0.5 / sd = -0.38730
+    # (continuity corrections); Stouffer: Z = (1.16190 - 0.38730) / sqrt(2) = 0.54772, two-sided p = 2 (1 - Phi(Z))
+    assert across.combined_p([(a_row, a_base), (b_row, b_base)]) == pytest.approx(0.58388, abs=1e-5)
     # a task whose seeds all tie orders nothing: the combination leaves it out (scipy's one-sided p of 1 would
     # make Stouffer's z minus infinity), and alone it gives p = 1
     tied = ([1000.0, 1000.0], [1000.0, 1000.0])
-    assert across.combined_p([(a_row, a_base), (b_row, b_base), tied], greater=True) == pytest.approx(0.70432, abs=1e-5)
-    assert across.combined_p([tied], greater=True) == 1.0
+    assert across.combined_p([(a_row, a_base), (b_row, b_base), tied]) == pytest.approx(0.58388, abs=1e-5)
+    assert across.combined_p([tied]) == 1.0
+    # a task wholly against the others weighs a finite z: four tasks of 5 seeds against 5, each row seed above
+    # each baseline seed (U = 25: z = (25 - 12.5 - 0.5) / sqrt(25 * 11 / 12) = 2.50672), and one the other way
+    # round (U = 0: z = -2.71561): Z = (4 * 2.50672 - 2.71561) / sqrt(5) = 3.26970, two-sided p = 0.0010766
+    high, low = [6.0, 7.0, 8.0, 9.0, 10.0], [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert across.combined_p([(high, low)] * 4 + [(low, high)]) == pytest.approx(0.0010766, abs=1e-6)
+
+    # a seed folder without a finished run (still running, or failed) is counted and the row refused, so that
+    # no row is judged on the seeds that happened to finish first; names other than seed<k> are not seeds
+    partial = tmp_path / "partial"
+    (partial / "seed1").mkdir(parents=True)
+    (partial / "seed2.bak").mkdir()
+    assert across.finals(partial, 100) == ({}, 1)
+    with pytest.raises(SystemExit) as exit_info:
+        across.main(["--task", "A", str(partial), str(partial), "--page", str(tmp_path / "partial.md")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --task A:") and "1 seed folder(s) without a finished run" in err and "\n" not in err
 
     # the page: one row a task and the mean, from each folder's seeds (read_run is the runner's, tested there)
     folders = {name: tmp_path / name for name in ("a_row", "a_base", "b_row", "b_base")}
     for folder in folders.values():
         folder.mkdir()
     values = dict(a_row=a_row, a_base=a_base, b_row=b_row, b_base=b_base)
-    monkeypatch.setattr(across, "finals", lambda folder: dict(enumerate(values[folder.name], 1)))
+    monkeypatch.setattr(across, "finals", lambda folder, window: (dict(enumerate(values[folder.name], 1)), 0))
     page = tmp_path / "across.md"
     across.main(["--task", "A", str(folders["a_row"]), str(folders["a_base"]),
                  "--task", "B", str(folders["b_row"]), str(folders["b_base"]), "--page", str(page)])
@@ -492,7 +512,7 @@ def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_r
     assert text.startswith("- Command: `python benchmark/across_tasks.py --task A")
     assert "| A | 2 / 2 | 3.5 | 1.5 | 1.00 [1.00, 1.00] | cannot tell with 2 seeds" in text
     assert "| B | 2 / 2 | 2.5 | 2.5 | 0.50 [" in text
-    assert "| **across the 2 tasks** (mean) | | | | **0.75 [" in text and "p = 0.704)" in text
+    assert "| **across the 2 tasks** (mean) | | | | **0.75 [" in text and "p = 0.584)" in text
 
     # a missing folder, or one with fewer than two finished seeds: one error line, exit status 2
     values["few"] = [1.0]
