@@ -93,6 +93,18 @@ def load_rung():
     return module
 
 
+def timed(function, seconds: list):
+    """`function` wrapped so that each call adds the seconds it took to seconds[0]."""
+
+    def wrapper(*call_args):
+        start = time.perf_counter()
+        result = function(*call_args)
+        seconds[0] += time.perf_counter() - start
+        return result
+
+    return wrapper
+
+
 def breakdown(args) -> str:
     """One run of the rung in this process, its training time split into waiting on the games, acting and
     the update; then one game alone, its step split into the game's and the preprocessing's."""
@@ -112,15 +124,7 @@ def breakdown(args) -> str:
 
     def timed_envs(run_args):
         envs = make_envs(run_args)
-        step = envs.step
-
-        def timed_step(actions):
-            start = time.perf_counter()
-            result = step(actions)
-            waiting[0] += time.perf_counter() - start
-            return result
-
-        envs.step = timed_step
+        envs.step = timed(envs.step, waiting)
         return envs
 
     module.ActorCritic, module.make_envs = Timed, timed_envs
@@ -163,16 +167,8 @@ def game_alone(module, steps: int) -> str:
         try:
             env = module.make_game(module.Args(), folder)()
             game = env.env.env  # under the frame stack and the resize: the game with its rounds fired
-            game_step = game.step
             in_game = [0.0]
-
-            def timed_game_step(action):
-                start = time.perf_counter()
-                result = game_step(action)
-                in_game[0] += time.perf_counter() - start
-                return result
-
-            game.step = timed_game_step
+            game.step = timed(game.step, in_game)
             rng = np.random.default_rng(0)
             env.reset(seed=0)
             whole = 0.0
