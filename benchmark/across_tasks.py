@@ -8,8 +8,9 @@ each task, read back, and the probability of improvement averaged over the tasks
 
 Each --task names a task and two folders of benchmark/run.py's output, the row's and the baseline's (a
 folder that holds seed1/, seed2/, ...), every seed finished. A seed's figure is the run's: the mean of its
-last 100 training episodes (`--window`). Per task, the page gives what benchmark/run.py's own page gives: the probability that a seed of
-the row ends higher than a seed of the baseline, its 95% stratified bootstrap interval and the verdict.
+last 100 training episodes (`--window`). Per task, the page gives what benchmark/run.py's own page gives:
+the probability that a seed of the row ends higher than a seed of the baseline, its 95% stratified
+bootstrap interval and the verdict.
 Across the tasks it gives their mean, as Agarwal et al. (2021) average the probability of improvement
 over tasks, with an interval from resampling each task's seeds of each side on their own (benchmark/stats.py).
 Its verdict asks the interval to leave 0.5 out and the tasks' one-sided rank tests, combined by Stouffer's
@@ -18,7 +19,6 @@ seed of both sides ended equal has P = 0.5 in the mean and no part in the combin
 """
 
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +26,13 @@ import stats
 from rounds import Parser, write_page
 from run import read_run
 from scipy import stats as scipy_stats
+from stamp import tool_argv
 
-def finals(folder: Path, window: int) -> tuple[dict, int]:
-    """{seed: the mean of its last `window` training episodes} of every finished seed in a row's folder
-    (seed1/, seed2/, ...; other names are not seeds), and how many seed folders hold no such figure."""
-    seeds, missing = {}, 0
+
+def finals(folder: Path, window: int) -> tuple[list, int]:
+    """The mean of the last `window` training episodes of every finished seed in a row's folder, in the
+    seeds' order (seed1/, seed2/, ...; other names are not seeds), and how many seed folders hold no such figure."""
+    figures, missing = [], 0
     numbered = [(int(match[1]), path) for path in folder.iterdir() if (match := re.fullmatch(r"seed(\d+)", path.name))]
     # in the order of the seeds, as benchmark/run.py reads them, so that the bootstrap draws what its page drew
     for seed, seed_folder in sorted(numbered):
@@ -38,8 +40,8 @@ def finals(folder: Path, window: int) -> tuple[dict, int]:
         if run.get("last") is None:  # not finished, failed, or ended no episode
             missing += 1
         else:
-            seeds[seed] = float(run["last"])
-    return seeds, missing
+            figures.append(float(run["last"]))
+    return figures, missing
 
 
 def mean_improvement(*samples, axis=-1):
@@ -84,13 +86,13 @@ def main(argv=None):
         for folder in (Path(row_dir), Path(base_dir)):
             if not folder.is_dir():
                 parser.error(f"--task {name}: {folder}: no such folder")
-            seeds, missing = finals(folder, args.window)
+            figures, missing = finals(folder, args.window)
             if missing:
                 parser.error(f"--task {name}: {folder}: {missing} seed folder(s) without a finished run that ended "
                              "an episode (still running, or failed): judge them when all have finished")
-            if len(seeds) < 2:
-                parser.error(f"--task {name}: {folder} holds {len(seeds)} finished seed(s); it needs 2 or more")
-            sides.append(np.array(list(seeds.values())))
+            if len(figures) < 2:
+                parser.error(f"--task {name}: {folder} holds {len(figures)} finished seed(s); it needs 2 or more")
+            sides.append(np.array(figures))
         row, base = sides
         probability, low, high, verdict = stats.improvement(row, base)
         lines.append(f"| {name} | {len(row)} / {len(base)} | {stats.iqm(row):,.1f} | {stats.iqm(base):,.1f} "
@@ -107,13 +109,13 @@ def main(argv=None):
     folders = "\n".join(f"- {name}: row `{row_dir}`, baseline `{base_dir}`" for name, row_dir, base_dir in args.task)
     text = "\n".join([
         f"A seed's figure: the mean of its last {args.window} training episodes. P: the probability that a seed "
-        "of the row ends higher than a seed of the baseline (a tie counts half), with its 95% stratified bootstrap interval; "
-        "across tasks, the mean of the tasks' P.", "", folders, "",
+        "of the row ends higher than a seed of the baseline (a tie counts half), with its 95% stratified bootstrap "
+        "interval; across tasks, the mean of the tasks' P.", "", folders, "",
         "| task | seeds (row / baseline) | row: final return, IQM | baseline: final return, IQM "
         "| P(row higher) [95%] | verdict |",
         "|---|---|---|---|---|---|", *lines])
     print(text)
-    write_page(args, "benchmark/across_tasks.py", sys.argv[1:] if argv is None else argv, text)
+    write_page(args, "benchmark/across_tasks.py", tool_argv(argv), text)
 
 
 if __name__ == "__main__":

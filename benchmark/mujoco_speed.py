@@ -16,16 +16,14 @@ moments, the policy's forward pass, the sample, the bookkeeping) and the update 
 forward pass to the next rollout: the loss, the backward pass, the optimizer, the logging).
 """
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from rounds import SB3, Parser, compare, logged_sps, write_page
+from rounds import SB3, Parser, compare, load_script, logged_sps, parts_table, timed_run, write_page
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,59 +51,14 @@ def one_thread() -> dict:
 
 def breakdown(args) -> str:
     """One run of the script in this process, its training time split into physics, acting and update."""
-    spec = importlib.util.spec_from_file_location("a2c_mujoco", REPO / "a2c_mujoco.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    marks = []  # (time, what starts): "act" at each acting forward pass, "update" at the update's
-
-    class Timed(module.ActorCritic):
-        def forward(self, obs):
-            marks.append((time.perf_counter(), "update" if obs.dim() == 3 else "act"))
-            return super().forward(obs)
-
-    physics = [0.0]
-    make_envs = module.make_envs
-
-    def timed_envs(run_args):
-        envs = make_envs(run_args)
-        step = envs.step
-
-        def timed_step(actions):
-            start = time.perf_counter()
-            result = step(actions)
-            physics[0] += time.perf_counter() - start
-            return result
-
-        envs.step = timed_step
-        return envs
-
-    module.ActorCritic, module.make_envs = Timed, timed_envs
-    with tempfile.TemporaryDirectory() as folder:
-        previous = os.getcwd()
-        os.chdir(folder)
-        try:
-            summary = module.main(module.Args(env_id=args.env_id, total_timesteps=args.total_timesteps,
-                                              eval_episodes=0, save_model=False))
-        finally:
-            os.chdir(previous)
-    # a rollout runs from an update's end (the first acting pass after it) to the next update's forward pass
-    rollout = update = 0.0
-    for (start, kind), (end, _) in zip(marks, marks[1:]):
-        if kind == "update":
-            update += end - start
-        else:
-            rollout += end - start
-    total = summary["train_seconds"]
-    parts = [("physics (the vector env's step)", physics[0]),
-             ("acting (the rest of the rollout)", rollout - physics[0]),
+    module = load_script("a2c_mujoco.py")
+    run_args = module.Args(env_id=args.env_id, total_timesteps=args.total_timesteps, eval_episodes=0, save_model=False)
+    summary, physics, rollout, update = timed_run(module, run_args)
+    parts = [("physics (the vector env's step)", physics),
+             ("acting (the rest of the rollout)", rollout - physics),
              ("update (loss, backward, optimizer, logging)", update),
-             ("the rest (before the first rollout, the last update)", total - rollout - update)]
-    steps = summary["global_step"]
-    lines = [f"One run in this process, {steps:,} steps at {summary['sps']:,} steps/s, {total:.1f} s of training:",
-             "", "| part | seconds | share | microseconds an env step |", "|---|---|---|---|"]
-    for name, seconds in parts:
-        lines.append(f"| {name} | {seconds:.1f} | {seconds / total:.0%} | {1e6 * seconds / steps:.0f} |")
-    text = "\n".join(lines)
+             ("the rest (before the first rollout, the last update)", summary["train_seconds"] - rollout - update)]
+    text = parts_table(summary, parts, "env step")
     print(text, flush=True)
     return text
 

@@ -8,8 +8,10 @@ over the rounds (on the logarithms of the ratios; benchmark/stats.py).
 """
 
 import argparse
+import contextlib
 import importlib.util
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,3 +85,68 @@ def write_page(args, tool: str, argv: list, text: str):
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(stamp(tool, argv) + "\n\n" + text.strip() + "\n")
     print(f"wrote {page}")
+
+
+def load_script(name: str):
+    """A script of the repo as a module of its own, whose classes and functions a measurement may wrap."""
+    spec = importlib.util.spec_from_file_location(Path(name).stem, REPO / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def timed(function, seconds: list):
+    """`function` wrapped so that each call adds the seconds it took to seconds[0]."""
+
+    def wrapper(*call_args):
+        start = time.perf_counter()
+        result = function(*call_args)
+        seconds[0] += time.perf_counter() - start
+        return result
+
+    return wrapper
+
+
+def timed_run(module, run_args) -> tuple[dict, float, float, float]:
+    """One run of a script's main(run_args) in this process, in a scratch folder, timed in parts. Returns its
+    summary and the seconds spent in the vector env's `step`, in the rollouts (from the first acting forward
+    pass after an update to the next update's forward pass, the env's steps included) and in the updates
+    (from an update's forward pass to the next rollout). Acting runs the network without gradients, the
+    update with them, which is how the two passes are told apart (the run must not evaluate)."""
+    import torch
+
+    marks = []  # (time, what starts): "act" at each acting forward pass, "update" at the update's
+    env_step = [0.0]
+
+    class Timed(module.ActorCritic):
+        def forward(self, obs):
+            marks.append((time.perf_counter(), "update" if torch.is_grad_enabled() else "act"))
+            return super().forward(obs)
+
+    make_envs = module.make_envs
+
+    def timed_envs(args):
+        envs = make_envs(args)
+        envs.step = timed(envs.step, env_step)
+        return envs
+
+    module.ActorCritic, module.make_envs = Timed, timed_envs
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        summary = module.main(run_args)
+    rollout = update = 0.0
+    for (start, kind), (end, _) in zip(marks, marks[1:]):
+        if kind == "update":
+            update += end - start
+        else:
+            rollout += end - start
+    return summary, env_step[0], rollout, update
+
+
+def parts_table(summary: dict, parts: list, unit: str) -> str:
+    """A timed run's parts, (name, seconds) each, as a table: seconds, share of training, microseconds a step."""
+    total, steps = summary["train_seconds"], summary["global_step"]
+    lines = [f"One run in this process, {steps:,} {unit}s at {summary['sps']:,} steps/s, {total:.1f} s of training:",
+             "", f"| part | seconds | share | microseconds an {unit} |", "|---|---|---|---|"]
+    for name, seconds in parts:
+        lines.append(f"| {name} | {seconds:.1f} | {seconds / total:.0%} | {1e6 * seconds / steps:.0f} |")
+    return "\n".join(lines)

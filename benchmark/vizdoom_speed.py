@@ -25,7 +25,7 @@ game alone, without the vector env, its step split into the game's (ViZDoom play
 rounds fired read) and the preprocessing's (the resize to 84x84 and the frame stack).
 """
 
-import importlib.util
+import contextlib
 import os
 import subprocess
 import sys
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rounds import SB3, Parser, compare, logged_sps, write_page
+from rounds import SB3, Parser, compare, load_script, logged_sps, parts_table, timed, timed_run, write_page
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -85,75 +85,19 @@ def sb3(args, seed: int, env: dict | None = None) -> float:
         return float(result.stdout.strip().splitlines()[-1])
 
 
-def load_rung():
-    """a2c_vizdoom.py as a module of its own, whose classes and functions a measurement may wrap."""
-    spec = importlib.util.spec_from_file_location("a2c_vizdoom", REPO / "a2c_vizdoom.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def timed(function, seconds: list):
-    """`function` wrapped so that each call adds the seconds it took to seconds[0]."""
-
-    def wrapper(*call_args):
-        start = time.perf_counter()
-        result = function(*call_args)
-        seconds[0] += time.perf_counter() - start
-        return result
-
-    return wrapper
-
-
 def breakdown(args) -> str:
     """One run of the rung in this process, its training time split into waiting on the games, acting and
     the update; then one game alone, its step split into the game's and the preprocessing's."""
-    import torch
-
-    module = load_rung()
-    marks = []  # (time, what starts): "act" at each acting forward pass, "update" at the update's
-
-    class Timed(module.ActorCritic):
-        def forward(self, obs):
-            # acting runs without gradients, the update's pass with them (no evaluation runs here)
-            marks.append((time.perf_counter(), "update" if torch.is_grad_enabled() else "act"))
-            return super().forward(obs)
-
-    waiting = [0.0]
-    make_envs = module.make_envs
-
-    def timed_envs(run_args):
-        envs = make_envs(run_args)
-        envs.step = timed(envs.step, waiting)
-        return envs
-
-    module.ActorCritic, module.make_envs = Timed, timed_envs
-    with tempfile.TemporaryDirectory() as folder:
-        previous = os.getcwd()
-        os.chdir(folder)
-        try:
-            summary = module.main(module.Args(total_timesteps=args.total_timesteps, eval_episodes=0,
-                                              save_model=False, checkpoint_interval=0))
-        finally:
-            os.chdir(previous)
-    # a rollout runs from an update's end (the first acting pass after it) to the next update's forward pass
-    rollout = update = 0.0
-    for (start, kind), (end, _) in zip(marks, marks[1:]):
-        if kind == "update":
-            update += end - start
-        else:
-            rollout += end - start
-    total, steps = summary["train_seconds"], summary["global_step"]
-    parts = [("waiting on the games (the vector env's step)", waiting[0]),
-             ("acting (the rest of the rollout)", rollout - waiting[0]),
+    module = load_script("a2c_vizdoom.py")
+    run_args = module.Args(total_timesteps=args.total_timesteps, eval_episodes=0, save_model=False,
+                           checkpoint_interval=0)
+    summary, waiting, rollout, update = timed_run(module, run_args)
+    parts = [("waiting on the games (the vector env's step)", waiting),
+             ("acting (the rest of the rollout)", rollout - waiting),
              ("update (loss, backward, optimizer, logging)", update),
-             ("the rest (before the first rollout, the last update, closing the games)", total - rollout - update)]
-    lines = [f"One run in this process, {steps:,} agent steps at {summary['sps']:,} steps/s, {total:.1f} s of "
-             "training:", "", "| part | seconds | share | microseconds an agent step |", "|---|---|---|---|"]
-    for name, seconds in parts:
-        lines.append(f"| {name} | {seconds:.1f} | {seconds / total:.0%} | {1e6 * seconds / steps:.0f} |")
-    lines += ["", game_alone(module, args.game_steps)]
-    text = "\n".join(lines)
+             ("the rest (before the first rollout, the last update, closing the games)",
+              summary["train_seconds"] - rollout - update)]
+    text = parts_table(summary, parts, "agent step") + "\n\n" + game_alone(module, args.game_steps)
     print(text, flush=True)
     return text
 
@@ -161,26 +105,22 @@ def breakdown(args) -> str:
 def game_alone(module, steps: int) -> str:
     """One game made as the rung makes each of its 16, stepped `steps` times with random buttons in this
     process: the time of the game's own step against the time of the whole step, preprocessing included."""
-    with tempfile.TemporaryDirectory() as folder:
-        previous = os.getcwd()
-        os.chdir(folder)  # the game writes _vizdoom/ into its working folder
-        try:
-            env = module.make_game(module.Args(), folder)()
-            game = env.env.env  # under the frame stack and the resize: the game with its rounds fired
-            in_game = [0.0]
-            game.step = timed(game.step, in_game)
-            rng = np.random.default_rng(0)
-            env.reset(seed=0)
-            whole = 0.0
-            for _ in range(steps):
-                start = time.perf_counter()
-                _, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
-                whole += time.perf_counter() - start
-                if terminated or truncated:
-                    env.reset()
-            env.close()
-        finally:
-            os.chdir(previous)
+    # the game writes _vizdoom/ into its working folder
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        env = module.make_game(module.Args(), folder)()
+        game = env.env.env  # under the frame stack and the resize: the game with its rounds fired
+        in_game = [0.0]
+        game.step = timed(game.step, in_game)
+        rng = np.random.default_rng(0)
+        env.reset(seed=0)
+        whole = 0.0
+        for _ in range(steps):
+            start = time.perf_counter()
+            _, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
+            whole += time.perf_counter() - start
+            if terminated or truncated:
+                env.reset()
+        env.close()
     preprocessing = whole - in_game[0]
     return "\n".join([
         f"One game alone in this process, {steps:,} agent steps with random buttons:", "",

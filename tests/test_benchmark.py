@@ -454,7 +454,7 @@ def test_the_vizdoom_breakdown_splits_one_games_step_into_the_game_and_its_prepr
     import benchmark.vizdoom_speed as vizdoom_speed
 
     monkeypatch.chdir(tmp_path)
-    rows = vizdoom_speed.game_alone(vizdoom_speed.load_rung(), 50).splitlines()[-2:]
+    rows = vizdoom_speed.game_alone(vizdoom_speed.load_script("a2c_vizdoom.py"), 50).splitlines()[-2:]
     (game_us, game_share), (pre_us, pre_share) = [[cell.strip() for cell in row.split("|")[2:4]] for row in rows]
     # each part took some time, and the game's own step is a part of the whole step, not all of it
     assert int(game_us) > 0 and int(pre_us) > 0
@@ -492,7 +492,7 @@ def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_r
     partial = tmp_path / "partial"
     (partial / "seed1").mkdir(parents=True)
     (partial / "seed2.bak").mkdir()
-    assert across.finals(partial, 100) == ({}, 1)
+    assert across.finals(partial, 100) == ([], 1)
     with pytest.raises(SystemExit) as exit_info:
         across.main(["--task", "A", str(partial), str(partial), "--page", str(tmp_path / "partial.md")])
     assert exit_info.value.code == 2
@@ -504,7 +504,7 @@ def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_r
     for folder in folders.values():
         folder.mkdir()
     values = dict(a_row=a_row, a_base=a_base, b_row=b_row, b_base=b_base)
-    monkeypatch.setattr(across, "finals", lambda folder, window: (dict(enumerate(values[folder.name], 1)), 0))
+    monkeypatch.setattr(across, "finals", lambda folder, window: (values[folder.name], 0))
     page = tmp_path / "across.md"
     across.main(["--task", "A", str(folders["a_row"]), str(folders["a_base"]),
                  "--task", "B", str(folders["b_row"]), str(folders["b_base"]), "--page", str(page)])
