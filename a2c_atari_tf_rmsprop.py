@@ -140,13 +140,12 @@ def load_checkpoint(args: Args) -> dict:
     for key, value in vars(args).items():
         if key not in may_change and saved_args.get(key) != value:
             fail(f"--resume: the run had {key}={saved_args.get(key)!r}, not {value!r}; give it its own arguments")
-    batch_size = args.num_envs * args.num_steps
-    if args.anneal_lr and update >= saved_args["total_timesteps"] // batch_size:  # its rate has reached 0
-        fail(f"--resume: the run is at step {checkpoint['global_step']:,} already, the end of its --anneal-lr "
-             "schedule; it cannot go on")
     if args.anneal_lr and args.total_timesteps != saved_args["total_timesteps"]:
         fail(f"--resume with --anneal-lr: the run's schedule needs --total-timesteps {saved_args['total_timesteps']}")
-    if update >= args.total_timesteps // batch_size:
+    if update >= args.total_timesteps // (args.num_envs * args.num_steps):
+        if args.anneal_lr:  # its learning rate has reached 0: no budget can take the run further
+            fail(f"--resume: the run is at step {checkpoint['global_step']:,} already, the end of its --anneal-lr "
+                 "schedule; it cannot go on")
         fail(f"--resume: the run is at step {checkpoint['global_step']:,} already; give a larger --total-timesteps")
     return checkpoint
 
