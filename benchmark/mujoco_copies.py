@@ -65,6 +65,22 @@ COPIES = {
         ("The optimizer is RMSprop, as in a2c_atari.py and\nTianshou's A2C for MuJoCo, where a2c_shared_gae.py has Adam.",
          "The optimizer is Adam, as in\na2c_shared_gae.py."),
     ],
+    # four more steps on the value loss alone after each update, on the same rollout and targets: the critic
+    # fitted closer before the next advantages are taken ("Improving value estimation critically
+    # enhances vanilla policy gradient", arXiv 2505.19247, 2025, found more value steps the key to vanilla PG)
+    "a2c_mujoco_value_steps.py": [
+        ("        optimizer.step()\n\n        # 4. logging\n",
+         "        optimizer.step()\n"
+         "        # four more steps of the value alone on the same targets; the policy's gradients stay None, so\n"
+         "        # RMSprop leaves the policy where it is\n"
+         "        for _ in range(4):\n"
+         "            refit = (step_weight * (returns - agent.critic(obs[:-1]).squeeze(-1)) ** 2).sum()\n"
+         "            optimizer.zero_grad()\n"
+         "            (args.vf_coef * refit).backward()\n"
+         "            nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)\n"
+         "            optimizer.step()\n\n"
+         "        # 4. logging\n"),
+    ],
 }
 
 
