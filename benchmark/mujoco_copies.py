@@ -22,7 +22,8 @@ COPIES = {
          "    return low + (torch.tanh(u) + 1.0) * (high - low) / 2"),
     ],
     # one torso with a policy head and a value head, as in a2c_shared_gae.py: the torso is the policy's 64 wide
-    # (--hidden-size), so the value loses its own 256-wide network too (--value-hidden-size is left unused)
+    # (--hidden-size), so the value loses its own 256-wide network too (--value-hidden-size is left unused),
+    # and its four steps of its own
     "a2c_mujoco_shared.py": [
         ("training saw), and a policy and a value that do not share a torso, the value's network the wider\n"
          "(256 units against 64, as they found better too).",
@@ -45,6 +46,15 @@ COPIES = {
         ("        return self.actor(normalized_obs), self.critic(normalized_obs).squeeze(-1)",
          "        hidden = self.torso(normalized_obs)\n"
          "        return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)"),
+        # the value's extra steps would move the shared torso, and the policy with it: one step, as the rung
+        # took before its value steps (--value-steps 5 runs them through the torso)
+        ("    value_steps: int = 5\n", "    value_steps: int = 1\n"),
+        ("And the value is fitted closer: after the\none step on the loss above, four more gradient steps on the value "
+         "loss alone, on the same rollout and\ntargets (`--value-steps 5` in all; Wang et al. 2025 found the value's "
+         "fit to be what holds vanilla\npolicy gradient back), where a2c_shared_gae.py takes the one step.\n",
+         "This copy takes one step a rollout\n(`--value-steps 1`): the value's steps of its own would move the shared "
+         "torso, and the policy with it.\n"),
+        ("agent.critic(obs[:-1]).squeeze(-1)", "agent(obs[:-1])[1]"),
     ],
     # half the envs: twice the updates for the same env steps (the RL Zoo's A2C for HalfCheetah-v3 runs one env)
     "a2c_mujoco_envs8.py": [("    num_envs: int = 16\n", "    num_envs: int = 8\n")],
@@ -64,22 +74,6 @@ COPIES = {
         ('    """RMSprop learning rate"""', '    """Adam learning rate"""'),
         ("The optimizer is RMSprop, as in a2c_atari.py and\nTianshou's A2C for MuJoCo, where a2c_shared_gae.py has Adam.",
          "The optimizer is Adam, as in\na2c_shared_gae.py."),
-    ],
-    # four more steps on the value loss alone after each update, on the same rollout and targets: the critic
-    # fitted closer before the next advantages are taken ("Improving value estimation critically
-    # enhances vanilla policy gradient", arXiv 2505.19247, 2025, found more value steps the key to vanilla PG)
-    "a2c_mujoco_value_steps.py": [
-        ("        optimizer.step()\n\n        # 4. logging\n",
-         "        optimizer.step()\n"
-         "        # four more steps of the value alone on the same targets; the policy's gradients stay None, so\n"
-         "        # RMSprop leaves the policy where it is\n"
-         "        for _ in range(4):\n"
-         "            refit = (step_weight * (returns - agent.critic(obs[:-1]).squeeze(-1)) ** 2).sum()\n"
-         "            optimizer.zero_grad()\n"
-         "            (args.vf_coef * refit).backward()\n"
-         "            nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)\n"
-         "            optimizer.step()\n\n"
-         "        # 4. logging\n"),
     ],
 }
 

@@ -85,6 +85,9 @@ def settings(script_name: str, args) -> dict:
                       log_std_init=args.init_log_std)
         unmatched.append("observation normalization: VecNormalize's running moments start from a count of 1e-4 "
                          "rather than 0; both clip at 10 standard deviations")
+        if args.value_steps > 1:
+            unmatched.append(f"the value's own steps: after each update the script takes {args.value_steps - 1} more "
+                             "gradient steps on the value loss alone; Stable-Baselines3's A2C has no such steps")
         if args.scale_rewards:
             unmatched.append(REWARD_SCALING)
         probe = gym.make(args.env_id)

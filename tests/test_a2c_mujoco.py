@@ -5,6 +5,7 @@ contract's tests run it on Pendulum-v1), and its own bad input."""
 
 import math
 import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import gymnasium as gym
@@ -125,6 +126,56 @@ def test_gaussian_loss_and_its_gradients_by_hand(env_id, in_tmp, monkeypatch):
     torch.testing.assert_close(value_grads[0][:, 0], value_grad)
 
 
+# The value's own steps after the joint one (--value-steps): in the same loop as above, each of them takes
+# the gradient of vf_coef * sum_t w_t (R_t - V_k(s_t))^2 with the joint step's targets R_t = A_t + 10 t, whatever
+# V_k, the value network of the moment, predicts; so d loss / d V_k(s_t) = 2 vf_coef w_t (V_k(s_t) - R_t). The
+# policy gets no gradient from them: its weights after the update are those of a run with one step.
+@pytest.mark.parametrize("env_id", list(ADVANTAGES))
+def test_the_values_own_steps_fit_the_same_targets_and_leave_the_policy_alone(env_id, tmp_path, monkeypatch):
+    module = load_script("a2c_mujoco.py")
+    refits = []  # each of the value's own steps: the counts t the value network saw, its values, their gradients
+
+    class CountValueInTheJointStep(module.ActorCritic):
+        def __init__(self, envs, args):
+            super().__init__(envs, args)
+            self.critic.register_forward_hook(self.record)
+
+        @staticmethod
+        def record(critic, inputs, values):
+            if values.requires_grad and values.shape[0] == 5:  # the joint step's pass has the 6th observation too
+                refits.append([inputs[0][:, 0, 0].clone(), values[:, 0, 0].detach().clone(), None])
+                values.register_hook(lambda grad, refit=refits[-1]: refit.__setitem__(2, grad[:, 0, 0].clone()))
+
+        def normalize(self, obs):  # the raw count t
+            return obs.float()
+
+        def forward(self, obs):  # the joint step's V = 10 t, so that its targets are the test above's
+            means, values = super().forward(obs)
+            return means, 10.0 * obs[..., 0] + 0.0 * values
+
+    monkeypatch.setattr(module, "ActorCritic", CountValueInTheJointStep)
+    weights = {}
+    for value_steps in (1, 5):
+        folder = tmp_path / f"value_steps{value_steps}"
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        module.main(module.Args(env_id=f"tests.fake_envs:{env_id}", num_envs=1, num_steps=5, total_timesteps=5,
+                                gamma=0.5, gae_lambda=1.0, scale_rewards=False, eval_episodes=0,
+                                value_steps=value_steps, **COEFS))
+        weights[value_steps] = torch.load(next(Path("runs").glob("*/a2c_mujoco.pt")))["model"]
+
+    assert len(refits) == 4  # none with --value-steps 1, four with 5
+    for counts, values, grad in refits:
+        targets = torch.tensor(ADVANTAGES[env_id]) + 10.0 * counts
+        torch.testing.assert_close(grad, 2 * COEFS["vf_coef"] * WEIGHTS * (values - targets))
+    assert not torch.equal(refits[0][1], refits[-1][1])  # the value network moved between its steps
+    one, five = weights[1], weights[5]
+    for name in one:
+        if name.startswith("actor"):
+            assert torch.equal(one[name], five[name]), name
+    assert any(not torch.equal(one[name], five[name]) for name in one if name.startswith("critic"))
+
+
 @pytest.mark.parametrize("greedy", [True, False])
 def test_the_evaluation_plays_the_mean_action_or_samples(greedy, monkeypatch):
     envs = gym.make_vec("tests.fake_envs:ContinuousTruncating-v0", num_envs=1)
@@ -181,6 +232,7 @@ BAD_INPUT = [
     (["--rmsprop-alpha", "1"], "--rmsprop-alpha"),
     (["--rmsprop-eps", "0"], "--rmsprop-eps"),
     (["--value-hidden-size", "0"], "--value-hidden-size"),
+    (["--value-steps", "0"], "--value-steps"),
 ]
 
 
