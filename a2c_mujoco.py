@@ -102,7 +102,7 @@ class Args:
     value_hidden_size: int = 256
     """width of the value's two hidden layers"""
     value_steps: int = 5
-    """gradient steps on the value loss for each rollout: the first with the policy's, the rest the value's alone"""
+    """gradient steps on the value loss for each rollout: the first with the policy's loss, the rest on it alone"""
     init_log_std: float = -0.5
     """log of the policy's std at the start, in units of half the action range"""
     eval_episodes: int = 10
@@ -388,8 +388,8 @@ def main(args: Args) -> dict:
         )
         returns = advantages + values[:-1].detach()
 
-        # 3. one optimizer step on the whole rollout, then the value's own; reset steps stay in it (fixed shapes)
-        # with weight 0
+        # 3. one optimizer step on the whole rollout, then value_steps - 1 of the value alone; reset steps
+        # stay in the rollout (fixed shapes) with weight 0
         learn = is_reset_buf == 0  # reset steps carry no decision of the agent's
         # each learned-from step's weight in the batch means; a reset step's is 0
         step_weight = learn / learn.sum().clamp(min=1)
@@ -404,12 +404,12 @@ def main(args: Args) -> dict:
         nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
         optimizer.step()
         # then more steps of the value alone on the same targets (Wang et al. 2025, "Improving value estimation
-        # critically enhances vanilla policy gradient"), so that the next rollout's advantages lean on a closer
-        # fit; the policy's gradients are None in these steps, and RMSprop leaves the policy as it is
+        # critically enhances vanilla policy gradient", arXiv 2505.19247), so that the next rollout's advantages
+        # lean on a closer fit; the policy's parameters get no gradient here (None), and the optimizer skips them
         for _ in range(args.value_steps - 1):
-            refit_loss = (step_weight * (returns - agent.critic(obs[:-1]).squeeze(-1)) ** 2).sum()
+            value_only_loss = (step_weight * (returns - agent.critic(obs[:-1]).squeeze(-1)) ** 2).sum()
             optimizer.zero_grad()
-            (args.vf_coef * refit_loss).backward()
+            (args.vf_coef * value_only_loss).backward()
             nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
             optimizer.step()
 

@@ -5,7 +5,9 @@
         --scripts a2c_mujoco.py /tmp/copies/a2c_mujoco_squash.py /tmp/copies/a2c_mujoco_shared.py
 
 Each copy is the rung with a few lines replaced (a copy's runs carry its file name, as any copy's do);
-a replaced line that is not found stops this script, so a copy never silently equals the rung.
+a replaced line that is not found stops this script, so a copy never silently equals the rung. A copy
+is today's rung with its change, value steps and all: figures recorded for a copy of an earlier rung
+are of that copy (docs/results.md names the commit each was written at), not of what this writes today.
 """
 
 import sys
@@ -23,12 +25,16 @@ COPIES = {
     ],
     # one torso with a policy head and a value head, as in a2c_shared_gae.py: the torso is the policy's 64 wide
     # (--hidden-size), so the value loses its own 256-wide network too (--value-hidden-size is left unused),
-    # and its four steps of its own
+    # and the copy takes one step a rollout (--value-steps 1): the value's steps would move the shared torso
     "a2c_mujoco_shared.py": [
         ("training saw), and a policy and a value that do not share a torso, the value's network the wider\n"
-         "(256 units against 64, as they found better too).",
+         "(256 units against 64, as they found better too). The optimizer is RMSprop, as in a2c_atari.py and\n"
+         "Tianshou's A2C for MuJoCo, where a2c_shared_gae.py has Adam.",
          "training saw). This copy has one torso under both heads, as a2c_shared_gae.py has, where the rung\n"
-         "keeps a policy network and a wider value network apart."),
+         "keeps a policy network and a wider value network apart, and takes one step a rollout\n"
+         "(`--value-steps 1`): the value's steps of its own would move the shared torso, and the policy with\n"
+         "it. The optimizer is RMSprop, as in a2c_atari.py and Tianshou's A2C for MuJoCo, where\n"
+         "a2c_shared_gae.py has Adam."),
         ("        self.actor = nn.Sequential(", "        self.torso = nn.Sequential("),
         ("            layer_init(nn.Linear(hidden_size, action_dim), std=0.01),"
          "  # a small last layer starts the mean near 0\n        )\n",
@@ -49,11 +55,10 @@ COPIES = {
         # the value's extra steps would move the shared torso, and the policy with it: one step, as the rung
         # took before its value steps (--value-steps 5 runs them through the torso)
         ("    value_steps: int = 5\n", "    value_steps: int = 1\n"),
-        ("And the value is fitted closer: after the\none step on the loss above, four more gradient steps on the value "
+        (" And the value is fitted closer: after the\none step on the loss above, four more gradient steps on the value "
          "loss alone, on the same rollout and\ntargets (`--value-steps 5` in all; Wang et al. 2025 found the value's "
          "fit to be what holds vanilla\npolicy gradient back), where a2c_shared_gae.py takes the one step.\n",
-         "This copy takes one step a rollout\n(`--value-steps 1`): the value's steps of its own would move the shared "
-         "torso, and the policy with it.\n"),
+         "\n"),
         ("agent.critic(obs[:-1]).squeeze(-1)", "agent(obs[:-1])[1]"),
     ],
     # half the envs: twice the updates for the same env steps (the RL Zoo's A2C for HalfCheetah-v3 runs one env)
