@@ -8,12 +8,14 @@ Runs one job at a time (nothing else should be running), each in a fresh process
 thread, round by round, and prints training steps per second: the script's from its own `charts/SPS`,
 Stable-Baselines3's from benchmark/sb3_peer.py, which sets it up from the script's own arguments (16
 envs x 5 steps, RMSprop, a 64-64 and a 256-256 tanh network, VecNormalize for the observations and the rewards),
-as `total_timesteps` over the seconds spent in `learn()`. Neither evaluates.
+as `total_timesteps` over the seconds spent in `learn()`. Neither evaluates. The script's four steps of the
+value alone a rollout (`--value-steps`) have no counterpart in Stable-Baselines3's A2C: the peer does less work.
 
 Then one more run of the script, in this process, splits its training time in three: the physics (the
 vector env's `step`, MuJoCo and gymnasium's wrappers), acting (the rest of the rollout: the observation
 moments, the policy's forward pass, the sample, the bookkeeping) and the update (from the update's
-forward pass to the next rollout: the loss, the backward pass, the optimizer, the logging).
+forward pass to the next rollout: the loss, the backward pass, the optimizer, the value's own steps, the
+logging).
 """
 
 import json
@@ -56,7 +58,7 @@ def breakdown(args) -> str:
     summary, physics, rollout, update = timed_run(module, run_args)
     parts = [("physics (the vector env's step)", physics),
              ("acting (the rest of the rollout)", rollout - physics),
-             ("update (loss, backward, optimizer, logging)", update),
+             ("update (loss, backward, optimizer, value steps, logging)", update),
              ("the rest (before the first rollout, the last update)", summary["train_seconds"] - rollout - update)]
     text = parts_table(summary, parts, "env step")
     print(text, flush=True)
