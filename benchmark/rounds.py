@@ -87,9 +87,11 @@ def write_page(args, tool: str, argv: list, text: str):
     print(f"wrote {page}")
 
 
-def load_script(name: str):
-    """A script of the repo as a module of its own, whose classes and functions a measurement may wrap."""
-    spec = importlib.util.spec_from_file_location(Path(name).stem, REPO / name)
+def load_script(path):
+    """A script as a module of its own, whose classes and functions a measurement may wrap: a script of the
+    repo by its name, or any by its absolute path (importing a script sets nothing and runs nothing; the
+    contract tests it)."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, REPO / path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -30,6 +30,8 @@ import tyro
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
+from rounds import load_script
+
 # each script this peer can copy, and the kind of set-up it needs
 KINDS = {"a2c_cartpole.py": "separate", "a2c_shared_gae.py": "shared", "a2c_shared_gae_fast.py": "shared",
          "a2c_atari.py": "atari", "a2c_atari_overlap.py": "atari", "a2c_atari_tf_rmsprop.py": "atari",
@@ -43,14 +45,6 @@ ALWAYS = [
 REWARD_SCALING = ("reward scaling: the script divides rewards by the std of every discounted return so far; "
                   "VecNormalize(norm_reward=True) by a running std of its discounted return, plus 1e-8, and clips "
                   "the result to +-10")
-
-
-def load_script(path: Path):
-    """The script as a module (importing a script sets nothing and runs nothing; the contract tests it)."""
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def schedule(args):
