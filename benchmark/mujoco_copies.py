@@ -61,6 +61,12 @@ COPIES = {
          "\n"),
         ("agent.critic(obs[:-1]).squeeze(-1)", "agent(obs[:-1])[1]"),
     ],
+    # nine value-only steps after the joint one instead of four: does the value's closer fit go on paying?
+    "a2c_mujoco_value_steps10.py": [
+        ("    value_steps: int = 5\n", "    value_steps: int = 10\n"),
+        ("one step on the loss above, four more gradient steps", "one step on the loss above, nine more gradient steps"),
+        ("(`--value-steps 5` in all;", "(`--value-steps 10` in all;"),
+    ],
     # half the envs: twice the updates for the same env steps (the RL Zoo's A2C for HalfCheetah-v3 runs one env)
     "a2c_mujoco_envs8.py": [("    num_envs: int = 16\n", "    num_envs: int = 8\n")],
     # the shared rung's entropy bonus
