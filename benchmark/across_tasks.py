@@ -29,6 +29,11 @@ from scipy import stats as scipy_stats
 from stamp import tool_argv
 
 
+def p_text(p_value: float) -> str:
+    """A p-value as a page gives it: three decimals, and "p < 0.001" where three decimals would show 0.000."""
+    return "p < 0.001" if p_value < 0.0005 else f"p = {p_value:.3f}"
+
+
 def finals(folder: Path, window: int) -> tuple[list, int]:
     """The mean of the last `window` training episodes of every finished seed in a row's folder, in the
     seeds' order (seed1/, seed2/, ...; other names are not seeds), and how many seed folders hold no such figure."""
@@ -105,7 +110,7 @@ def main(argv=None):
     seeds = min(len(side) for side in samples)
     verdict = stats.verdict(probability, low, high, seeds, p_value)
     lines.append(f"| **across the {len(tasks)} tasks** (mean) | | | | **{probability:.2f} [{low:.2f}, {high:.2f}]** "
-                 f"| {verdict} (combined rank tests: p = {p_value:.3f}) |")
+                 f"| {verdict} (combined rank tests: {p_text(p_value)}) |")
     folders = "\n".join(f"- {name}: row `{row_dir}`, baseline `{base_dir}`" for name, row_dir, base_dir in args.task)
     text = "\n".join([
         f"A seed's figure: the mean of its last {args.window} training episodes. P: the probability that a seed "

@@ -492,6 +492,9 @@ def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_r
     # round (U = 0: z = -2.71561): Z = (4 * 2.50672 - 2.71561) / sqrt(5) = 3.26970, two-sided p = 0.0010766
     high, low = [6.0, 7.0, 8.0, 9.0, 10.0], [1.0, 2.0, 3.0, 4.0, 5.0]
     assert across.combined_p([(high, low)] * 4 + [(low, high)]) == pytest.approx(0.0010766, abs=1e-6)
+    # a p-value that three decimals would show as 0.000 is written as a bound instead
+    assert (across.p_text(0.0010766), across.p_text(0.0004), across.p_text(0.0005)) == (
+        "p = 0.001", "p < 0.001", "p = 0.001")
 
     # a seed folder without a finished run (still running, or failed) is counted and the row refused, so that
     # no row is judged on the seeds that happened to finish first; names other than seed<k> are not seeds
