@@ -61,7 +61,7 @@ COPIES = {
          "\n"),
         ("agent.critic(obs[:-1]).squeeze(-1)", "agent(obs[:-1])[1]"),
         ("        # lean on a closer fit; the policy's parameters get no gradient here (None), and the optimizer skips them\n",
-         "        # lean on a closer fit; in this copy they would move the shared torso and the policy with it (hence --value-steps 1)\n"),
+         "        # lean on a closer fit; here they would move the shared torso and the policy with it (hence --value-steps 1)\n"),
     ],
     # four value-only steps after the joint one instead of nine: the rung as it was before it took nine (docs/results.md)
     "a2c_mujoco_value_steps5.py": [
