@@ -21,8 +21,8 @@ normalized by their running mean and std (kept in the network, so that an evalua
 training saw), and a policy and a value that do not share a torso, the value's network the wider
 (256 units against 64, as they found better too). The optimizer is RMSprop, as in a2c_atari.py and
 Tianshou's A2C for MuJoCo, where a2c_shared_gae.py has Adam. And the value is fitted closer: after the
-one step on the loss above, nine more gradient steps on the value loss alone, on the same rollout and
-targets (`--value-steps 10` in all; Wang et al. 2025 found the value's fit to be what holds vanilla
+one step on the loss above, four more gradient steps on the value loss alone, on the same rollout and
+targets (`--value-steps 5` in all; Wang et al. 2025 found the value's fit to be what holds vanilla
 policy gradient back), where a2c_shared_gae.py takes the one step.
 
 Run:  python a2c_mujoco.py --seed 1          (HalfCheetah-v5; any env with a bounded 1-D Box action space)
@@ -101,7 +101,7 @@ class Args:
     """width of the policy's two hidden layers"""
     value_hidden_size: int = 256
     """width of the value's two hidden layers"""
-    value_steps: int = 10
+    value_steps: int = 5
     """gradient steps on the value loss for each rollout: the first with the policy's loss, the rest on it alone"""
     init_log_std: float = -0.5
     """log of the policy's std at the start, in units of half the action range"""

@@ -53,21 +53,21 @@ COPIES = {
          "        hidden = self.torso(normalized_obs)\n"
          "        return self.policy_head(hidden), self.value_head(hidden).squeeze(-1)"),
         # the value's extra steps would move the shared torso, and the policy with it: one step, as the rung
-        # took before its value steps (--value-steps 10 would run them through the torso)
-        ("    value_steps: int = 10\n", "    value_steps: int = 1\n"),
-        (" And the value is fitted closer: after the\none step on the loss above, nine more gradient steps on the value "
-         "loss alone, on the same rollout and\ntargets (`--value-steps 10` in all; Wang et al. 2025 found the value's "
+        # took before its value steps (--value-steps 5 runs them through the torso)
+        ("    value_steps: int = 5\n", "    value_steps: int = 1\n"),
+        (" And the value is fitted closer: after the\none step on the loss above, four more gradient steps on the value "
+         "loss alone, on the same rollout and\ntargets (`--value-steps 5` in all; Wang et al. 2025 found the value's "
          "fit to be what holds vanilla\npolicy gradient back), where a2c_shared_gae.py takes the one step.\n",
          "\n"),
         ("agent.critic(obs[:-1]).squeeze(-1)", "agent(obs[:-1])[1]"),
         ("        # lean on a closer fit; the policy's parameters get no gradient here (None), and the optimizer skips them\n",
          "        # lean on a closer fit; here they would move the shared torso and the policy with it (hence --value-steps 1)\n"),
     ],
-    # four value-only steps after the joint one instead of nine: the rung as it was before it took nine (docs/results.md)
-    "a2c_mujoco_value_steps5.py": [
-        ("    value_steps: int = 10\n", "    value_steps: int = 5\n"),
-        ("one step on the loss above, nine more gradient steps", "one step on the loss above, four more gradient steps"),
-        ("(`--value-steps 10` in all;", "(`--value-steps 5` in all;"),
+    # nine value-only steps after the joint one instead of four: does the value's closer fit go on paying?
+    "a2c_mujoco_value_steps10.py": [
+        ("    value_steps: int = 5\n", "    value_steps: int = 10\n"),
+        ("one step on the loss above, four more gradient steps", "one step on the loss above, nine more gradient steps"),
+        ("(`--value-steps 5` in all;", "(`--value-steps 10` in all;"),
     ],
     # half the envs: twice the updates for the same env steps (the RL Zoo's A2C for HalfCheetah-v3 runs one env)
     "a2c_mujoco_envs8.py": [("    num_envs: int = 16\n", "    num_envs: int = 8\n")],

@@ -9,7 +9,8 @@ thread, round by round, and prints training steps per second: the script's from 
 Stable-Baselines3's from benchmark/sb3_peer.py, which sets it up from the script's own arguments (16
 envs x 5 steps, RMSprop, a 64-64 and a 256-256 tanh network, VecNormalize for the observations and the rewards),
 as `total_timesteps` over the seconds spent in `learn()`. Neither evaluates. The script's extra steps of the
-value alone a rollout (`--value-steps`, nine by default) have no counterpart in Stable-Baselines3's A2C: the peer does less work.
+value alone a rollout (`--value-steps`, four by default) have no counterpart in Stable-Baselines3's A2C: the
+peer does less work.
 
 Then one more run of the script, in this process, splits its training time in three: the physics (the
 vector env's `step`, MuJoCo and gymnasium's wrappers), acting (the rest of the rollout: the observation

@@ -448,14 +448,14 @@ def test_the_mujoco_copies_load_and_the_envs_copy_changes_one_default(tmp_path):
         copy = load_script(str(tmp_path / name))
         assert copy.Args().num_envs == (8 if name == "a2c_mujoco_envs8.py" else 16), name
     # the value-steps copy changes the default and the docstring's count with it, nothing else
-    steps5 = (tmp_path / "a2c_mujoco_value_steps5.py").read_text().splitlines()
-    changed = [(old, new) for old, new in zip(rung, steps5) if old != new]
-    assert len(rung) == len(steps5) and changed == [
-        (rung[23], rung[23].replace("nine more gradient steps", "four more gradient steps")),
-        (rung[24], rung[24].replace("(`--value-steps 10` in all;", "(`--value-steps 5` in all;")),
-        ("    value_steps: int = 10", "    value_steps: int = 5")]
-    assert "nine more" in rung[23] and "--value-steps 10" in rung[24]
-    assert load_script(str(tmp_path / "a2c_mujoco_value_steps5.py")).Args().value_steps == 5
+    steps10 = (tmp_path / "a2c_mujoco_value_steps10.py").read_text().splitlines()
+    changed = [(old, new) for old, new in zip(rung, steps10) if old != new]
+    assert len(rung) == len(steps10) and changed == [
+        (rung[23], rung[23].replace("four more gradient steps", "nine more gradient steps")),
+        (rung[24], rung[24].replace("(`--value-steps 5` in all;", "(`--value-steps 10` in all;")),
+        ("    value_steps: int = 5", "    value_steps: int = 10")]
+    assert "four more" in rung[23] and "--value-steps 5" in rung[24]
+    assert load_script(str(tmp_path / "a2c_mujoco_value_steps10.py")).Args().value_steps == 10
 
 
 def test_the_vizdoom_breakdown_splits_one_games_step_into_the_game_and_its_preprocessing(tmp_path, monkeypatch):
