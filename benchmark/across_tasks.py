@@ -16,7 +16,7 @@ over tasks, with an interval from resampling each task's seeds of each side on t
 Its verdict asks the interval to leave 0.5 out and the tasks' one-sided rank tests, combined by Stouffer's
 method, to agree at 5% (two-sided); a few tasks that each cannot tell may together. A task where every
 seed of both sides ended equal has P = 0.5 in the mean and no part in the combined test.
-One --task gives one task's page, its last row that task's rank-test p-value.
+With one --task the last row repeats that task's P and gives the p-value of its own rank test.
 """
 
 import re
@@ -107,13 +107,15 @@ def main(argv=None):
     samples = [side for pair in tasks for side in pair]
     probability = float(mean_improvement(*samples))
     low, high = stats.interval(mean_improvement, *samples)
-    p_value = combined_p(tasks)
+    # one task: the p-value behind that task's own verdict (exact for few seeds), so that the two rows agree
+    p_value = combined_p(tasks) if len(tasks) > 1 else stats.rank_test(*tasks[0])
     seeds = min(len(side) for side in samples)
     verdict = stats.verdict(probability, low, high, seeds, p_value)
-    # one task: the row repeats the task's figures and adds its rank test's p-value
-    label, test = (f"across the {len(tasks)} tasks** (mean)", "combined rank tests") if len(tasks) > 1 else (
-        "the one task**", "its rank test")
-    lines.append(f"| **{label} | | | | **{probability:.2f} [{low:.2f}, {high:.2f}]** "
+    if len(tasks) > 1:
+        label, test = f"**across the {len(tasks)} tasks** (mean)", "combined rank tests"
+    else:  # "across the 1 tasks" would misread: the row repeats the task's P and gives its p-value
+        label, test = "**the one task**", "its rank test"
+    lines.append(f"| {label} | | | | **{probability:.2f} [{low:.2f}, {high:.2f}]** "
                  f"| {verdict} ({test}: {p_text(p_value)}) |")
     folders = "\n".join(f"- {name}: row `{row_dir}`, baseline `{base_dir}`" for name, row_dir, base_dir in args.task)
     text = "\n".join([

@@ -525,12 +525,12 @@ def test_across_tasks_averages_the_probability_of_improvement_and_combines_the_r
     assert "| A | 2 / 2 | 3.5 | 1.5 | 1.00 [1.00, 1.00] | cannot tell with 2 seeds" in text
     assert "| B | 2 / 2 | 2.5 | 2.5 | 0.50 [" in text
     assert "| **across the 2 tasks** (mean) | | | | **0.75 [" in text and "p = 0.584)" in text
-    # one task: no "across the 1 tasks", and the p-value is its own rank test's: seeds 3, 4 against 1, 2
-    # (U = 4: z = (4 - 2 - 0.5) / sqrt(4 * 5 / 12) = 1.16190, two-sided p = 0.245)
+    # one task: no "across the 1 tasks", and the p-value is the one behind the task's own verdict, the exact
+    # rank test: seeds 3, 4 above 1, 2 is one of the C(4, 2) = 6 equally likely splits, as is its mirror, p = 2/6
     across.main(["--task", "A", str(folders["a_row"]), str(folders["a_base"]), "--page", str(page)])
     text = page.read_text()
     assert "| **the one task** | | | | **1.00 [1.00, 1.00]** | cannot tell with 2 seeds" in text
-    assert "(its rank test: p = 0.245) |" in text and "across the 1" not in text
+    assert "(its rank test: p = 0.333) |" in text and "across the 1" not in text
 
     # a missing folder, or one with fewer than two finished seeds: one error line, exit status 2
     values["few"] = [1.0]
