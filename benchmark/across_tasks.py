@@ -61,7 +61,10 @@ def combined_p(tasks: list) -> float:
     smaller of the two directions' combined p. Each task's test is the normal approximation (with its
     continuity correction), so a task that goes wholly against the others weighs a finite z, where an
     exact p of 1 would make it minus infinity and silence the rest. A task whose seeds all ended equal
-    (both sides at an env's ceiling, say) orders nothing and is left out."""
+    (both sides at an env's ceiling, say) orders nothing and is left out. One task alone gets its own
+    rank test, the p-value behind that task's verdict (exact for few seeds)."""
+    if len(tasks) == 1:
+        return stats.rank_test(*tasks[0])
     informative = [(row, base) for row, base in tasks if len(set(row) | set(base)) > 1]
     if not informative:
         return 1.0
@@ -107,8 +110,7 @@ def main(argv=None):
     samples = [side for pair in tasks for side in pair]
     probability = float(mean_improvement(*samples))
     low, high = stats.interval(mean_improvement, *samples)
-    # one task: the p-value behind that task's own verdict (exact for few seeds), so that the two rows agree
-    p_value = combined_p(tasks) if len(tasks) > 1 else stats.rank_test(*tasks[0])
+    p_value = combined_p(tasks)
     seeds = min(len(side) for side in samples)
     verdict = stats.verdict(probability, low, high, seeds, p_value)
     if len(tasks) > 1:
