@@ -25,9 +25,13 @@ Running the same command again with the same `--out` runs only what has no finis
 is finished when it has written its summary.json) and names the runs it reused. A finished run is reused
 only if its folder's command.json holds the same script and arguments; a finished run made with others
 (another `--env-id`, `--extra` or `--num-cpus`) is refused with one line, before anything runs: give such
-a command its own `--out`. An unfinished run's folder is kept beside it as `seed<k>.unfinished<n>`. A
-run that fails is a row that says so, with the end of its console output. A seed, a script or a sweep
-value given twice is refused (the two runs would share a folder).
+a command its own `--out`. An unfinished run goes on from its checkpoint where it left one (the
+scripts with `--resume`: Atari and ViZDoom), made with the same script and arguments, on this machine
+(not with `--cluster ray`, whose runs send their files back only when they end); any other unfinished
+run's folder is kept beside it as `seed<k>.unfinished<n>` and the run starts again. So a run of hours
+can span several sittings: give it `--extra "--checkpoint-interval 100000"` so that a stop loses little,
+and run the same command again. A run that fails is a row that says so, with the end of its console
+output. A seed, a script or a sweep value given twice is refused (the two runs would share a folder).
 
 The page opens with a stamp (the command, the commit and whether the tree had uncommitted changes,
 the date, the machine, the versions), so that a figure copied from it can be traced. Each row gives,
@@ -288,7 +292,7 @@ def script_args(script: str, seed: int, combo: tuple, args, extra: list) -> list
 def run_local(files: list, flags: list, folder: Path, num_cpus: int) -> int:
     """One run as a subprocess on this machine, in its own folder."""
     env = dict(os.environ, OMP_NUM_THREADS=str(num_cpus), MKL_NUM_THREADS=str(num_cpus))
-    with open(folder / "stdout.txt", "w") as log:
+    with open(folder / "stdout.txt", "a") as log:  # a run that goes on from its checkpoint adds to its console
         code = subprocess.call([sys.executable, *[str(path) for _, path in files], *flags], cwd=folder, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     task = {"exit_code": code, "host": socket.gethostname(), "cwd": str(folder)}
@@ -374,11 +378,22 @@ def run_on_ray(todo: list, args, report) -> str:
     return where
 
 
-def prepare(jobs: list, out: Path) -> tuple[list, list]:
-    """The runs to make and the finished runs in `out` to reuse. A finished run is reused only if it was
-    made with the same script and arguments (its folder's command.json); one made with others is refused,
-    before anything runs. An unfinished run's folder is moved aside, not deleted."""
-    todo, reused = [], []
+def checkpoint_to_resume(folder: Path, command: dict, resumable: bool) -> Path | None:
+    """The checkpoint an unfinished run goes on from: its own (one run folder under runs/, one checkpoint.pt),
+    made with the same script and arguments. None where there is none, or where the script cannot resume."""
+    saved = folder / "command.json"
+    if not resumable or not saved.exists() or json.loads(saved.read_text()) != command:
+        return None
+    checkpoints = list(folder.glob("runs/*/checkpoint.pt"))
+    return checkpoints[0].relative_to(folder) if len(checkpoints) == 1 else None
+
+
+def prepare(jobs: list, out: Path, fields: dict, local: bool) -> tuple[list, list, list]:
+    """The runs to make, the finished runs in `out` to reuse, and the unfinished ones that go on. A finished
+    run is reused only if it was made with the same script and arguments (its folder's command.json); one
+    made with others is refused, before anything runs. An unfinished run with a checkpoint of its own goes
+    on from it with the script's --resume (on this machine); any other one's folder is moved aside, not deleted."""
+    todo, reused, resumed = [], [], []
     for script, combo, seed, flags in jobs:
         folder = run_folder(out, script, combo, seed)
         command = {"script": script, "args": flags}
@@ -391,8 +406,16 @@ def prepare(jobs: list, out: Path) -> tuple[list, list]:
                      "give another --out")
             reused.append((script, combo, seed))
             continue
+        checkpoint = checkpoint_to_resume(folder, command, local and "resume" in fields[row_script(script)])
+        if checkpoint:
+            resumed.append((script, combo, seed))
+            # the folder and its command.json stay; only this start of the run adds the flag
+            todo.append((script, combo, seed, folder, flags + ["--resume", str(checkpoint)], None))
+            continue
         todo.append((script, combo, seed, folder, flags, command))
     for *_, folder, _, command in todo:
+        if command is None:  # goes on from its checkpoint, in its own folder
+            continue
         if folder.exists():
             attempt = 1
             while folder.with_name(f"{folder.name}.unfinished{attempt}").exists():
@@ -400,7 +423,7 @@ def prepare(jobs: list, out: Path) -> tuple[list, list]:
             folder.rename(folder.with_name(f"{folder.name}.unfinished{attempt}"))
         folder.mkdir(parents=True)
         (folder / "command.json").write_text(json.dumps(command, indent=2))
-    return [job[:5] for job in todo], reused
+    return [job[:5] for job in todo], reused, resumed
 
 
 def read_run(folder: Path, threshold: float, window: int) -> dict:
@@ -620,13 +643,19 @@ def main(argv=None):
     if not args.summarize_only:
         where = f"this machine, {args.workers} runs at a time"
         out.mkdir(parents=True, exist_ok=True)
-        todo, reused = prepare([(*job, script_args(job[0], job[2], job[1], args, extra)) for job in jobs], out)
+        todo, reused, resumed = prepare([(*job, script_args(job[0], job[2], job[1], args, extra)) for job in jobs],
+                                        out, args.fields, local=args.cluster is None)
         print(f"{len(jobs)} runs into {out}: {len(reused)} finished there already with the same arguments, "
-              f"{len(todo)} to run", flush=True)
+              f"{len(todo)} to run ({len(resumed)} of them from their checkpoints)", flush=True)
         for row, combo, seed in reused:
             print(f"reused: {combo_label(row, combo)} seed {seed}", flush=True)
+        for row, combo, seed in resumed:
+            print(f"resumed: {combo_label(row, combo)} seed {seed}", flush=True)
         if reused:
             where += f" ({len(reused)} of the {len(jobs)} runs reused from an earlier command into the same folder)"
+        if resumed:
+            where += (f" ({len(resumed)} of the {len(jobs)} runs went on from the checkpoints of an earlier command: "
+                      "their wall seconds span the sittings)")
 
         def report(row, combo, seed, code):
             outcome = "done" if code == 0 else f"FAILED ({'lost' if code is None else f'exit {code}'})"

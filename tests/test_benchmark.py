@@ -259,6 +259,82 @@ def test_a_rerun_runs_only_what_has_not_finished(tmp_path, capsys):
     assert {path: path.stat().st_mtime_ns for path in seed1.rglob("*")} == events_before
 
 
+# A long-run script as the runner sees it: an `Args` with `resume`, a checkpoint in runs/<name>/. Its first
+# start stops halfway, as a run cut off at the end of a sitting does; a start with --resume finishes it.
+LONG_RUN = """
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch.utils.tensorboard import SummaryWriter
+
+
+@dataclass
+class Args:
+    seed: int = 1
+    resume: str | None = None
+
+
+argv = sys.argv[1:]
+if "--resume" in argv:
+    checkpoint = Path(argv[argv.index("--resume") + 1])
+    print("went on from", checkpoint.read_text())
+    writer = SummaryWriter(str(checkpoint.parent))
+    writer.add_scalar("charts/episodic_return", 9.0, 20)
+    writer.close()
+    (checkpoint.parent / "summary.json").write_text("{}")
+else:
+    Path("runs/long").mkdir(parents=True)
+    writer = SummaryWriter("runs/long")
+    writer.add_text("hyperparameters", "|param|value|")
+    writer.add_scalar("charts/episodic_return", 1.0, 10)
+    writer.close()
+    Path("runs/long/checkpoint.pt").write_text("step 10")
+    print("stopped at step 10")
+    sys.exit(143)
+"""
+
+
+def test_an_unfinished_run_with_a_checkpoint_goes_on_from_it(tmp_path, capsys):
+    script, out = tmp_path / "long_run.py", tmp_path / "out"
+    script.write_text(LONG_RUN)
+    argv = ["--scripts", str(script), "--seeds", "1", "2", "--workers", "1", "--solve-threshold", "5",
+            "--window", "1", "--out", str(out)]
+    bench.main(argv)
+    assert "FAILED (exit 143)" in capsys.readouterr().out
+    seed1, seed2 = (bench.run_folder(out, str(script), (), seed) for seed in (1, 2))
+    # seed 2 lost its checkpoint (a run with none starts again, its folder kept aside)
+    (seed2 / "runs" / "long" / "checkpoint.pt").unlink()
+
+    bench.main(argv)
+    said = capsys.readouterr().out
+    assert "2 to run (1 of them from their checkpoints)" in said and f"resumed: {script} seed 1" in said
+    # seed 1 went on in its own folder: one run folder, its console the two parts', the flag not in its record
+    assert [path.name for path in (seed1 / "runs").iterdir()] == ["long"]
+    assert (seed1 / "stdout.txt").read_text() == "stopped at step 10\nwent on from step 10\n"
+    assert "--resume" not in (seed1 / "command.json").read_text()
+    assert (seed2.with_name("seed2.unfinished1") / "runs" / "long").is_dir()
+    # both parts' episodes are read: 1 at step 10, then 9 at step 20, which solves (a window of 1, mark 5)
+    run = bench.read_run(seed1, threshold=5, window=1)
+    assert list(run["steps"]) == [10, 20] and list(run["returns"]) == [1.0, 9.0] and run["solved_step"] == 20
+    # seed 2 started again and stopped again: nothing to resume from but its new checkpoint
+    assert not bench.is_finished(seed2) and (seed2 / "runs" / "long" / "checkpoint.pt").exists()
+    page = (out / "results.md").read_text()
+    assert "1 of the 2 runs went on from the checkpoints of an earlier command" in page
+
+
+def test_a_checkpoint_made_with_other_arguments_is_not_resumed(tmp_path):
+    folder = tmp_path / "seed1"
+    (folder / "runs" / "long").mkdir(parents=True)
+    (folder / "runs" / "long" / "checkpoint.pt").write_text("step 10")
+    command = {"script": "long_run.py", "args": ["--seed", "1"]}
+    (folder / "command.json").write_text(json.dumps(command))
+    assert bench.checkpoint_to_resume(folder, command, resumable=True) == Path("runs/long/checkpoint.pt")
+    assert bench.checkpoint_to_resume(folder, command, resumable=False) is None  # no --resume, or on Ray
+    other = {"script": "long_run.py", "args": ["--seed", "1", "--total-timesteps", "5"]}
+    assert bench.checkpoint_to_resume(folder, other, resumable=True) is None
+
+
 def descendants_running(root_pid: int, needle: str) -> bool:
     """Whether a process under root_pid (children, their children, ...) has needle in its command line."""
     parents = {}
