@@ -16,6 +16,28 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # copies.py, also when imported
 from copies import write_copies  # noqa: E402
 
+
+
+def color_frames(frames: int) -> list:
+    """The colour screen (RGB) in a stack of `frames` frames, 3 channels each, instead of 4 gray frames."""
+    channels = 3 * frames
+    return [
+        ("160x120 grayscale screen resized to 84x84, 4 stacked frames",
+         f"160x120 colour screen resized to 84x84, {f'{frames} stacked frames' if frames > 1 else 'one frame, none stacked'}"),
+        ("screen_format=vizdoom.ScreenFormat.GRAY8", "screen_format=vizdoom.ScreenFormat.RGB24"),
+        ("        screen = gym.spaces.Box(0, 255, (84, 84), np.uint8)",
+         "        screen = gym.spaces.Box(0, 255, (3, 84, 84), np.uint8)"),
+        ('cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)',
+         'cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA).transpose(2, 0, 1)'),
+        ('        return gym.wrappers.FrameStackObservation(env, 4, padding_type="zero")',
+         f'        env = gym.wrappers.FrameStackObservation(env, {frames}, padding_type="zero")\n'
+         f"        stacked = gym.spaces.Box(0, 255, ({channels}, 84, 84), np.uint8)\n"
+         f"        return gym.wrappers.TransformObservation(env, lambda obs: obs.reshape({channels}, 84, 84), stacked)"),
+        ("layer_init(nn.Conv2d(4, 32, 8, stride=4))", f"layer_init(nn.Conv2d({channels}, 32, 8, stride=4))"),
+        ("(args.num_steps + 1, args.num_envs, 4, 84, 84)", f"(args.num_steps + 1, args.num_envs, {channels}, 84, 84)"),
+    ]
+
+
 COPIES = {
     # the 160x120 screen resized to 112x84, keeping its 4:3 shape, instead of squashed to 84x84: a third
     # more columns for a distant enemy (the Nature CNN's last feature map becomes 7x10)
@@ -45,6 +67,10 @@ COPIES = {
         ("layer_init(nn.Conv2d(4, 32, 8, stride=4))", "layer_init(nn.Conv2d(12, 32, 8, stride=4))"),
         ("(args.num_steps + 1, args.num_envs, 4, 84, 84)", "(args.num_steps + 1, args.num_envs, 12, 84, 84)"),
     ],
+    # the colour screen with fewer frames stacked: 2 (6 channels) and 1 (3 channels), so that the network's first
+    # layer costs about what the rung's 4 gray frames do (the 12 channels of `color` cost 30% of the speed)
+    "a2c_vizdoom_color2.py": color_frames(2),
+    "a2c_vizdoom_color1.py": color_frames(1),
     # the status bar (health, ammo) drawn in every scenario, where the rung draws it in Health Gathering alone
     # (the copy that first ran on Health Gathering, before the rung drew it there, is this one)
     "a2c_vizdoom_hud.py": [

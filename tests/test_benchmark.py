@@ -475,7 +475,8 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     # each copy's network takes its own screens: 4 frames of 84x112 (wide), 4 of RGB 84x84 (12 channels), 4 of
     # 84x84 with the status bar in them
     envs = SimpleNamespace(single_action_space=SimpleNamespace(n=3))
-    for name, shape in (("wide", (4, 84, 112)), ("color", (12, 84, 84)), ("hud", (4, 84, 84))):
+    for name, shape in (("wide", (4, 84, 112)), ("color", (12, 84, 84)), ("hud", (4, 84, 84)), ("color2", (6, 84, 84)),
+                        ("color1", (3, 84, 84))):
         copy = load_script(str(tmp_path / f"a2c_vizdoom_{name}.py"))
         logits, value = copy.ActorCritic(envs, copy.Args())(torch.zeros((2, *shape), dtype=torch.uint8))
         assert logits.shape == (2, 3) and value.shape == (2,), name
