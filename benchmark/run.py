@@ -26,11 +26,12 @@ is finished when it has written its summary.json) and names the runs it reused. 
 only if its folder's command.json holds the same script and arguments; a finished run made with others
 (another `--env-id`, `--extra` or `--num-cpus`) is refused with one line, before anything runs: give such
 a command its own `--out`. An unfinished run goes on from its checkpoint where it left one (the
-scripts with `--resume`: Atari and ViZDoom), made with the same script and arguments, on this machine
+scripts with `--resume`: Atari and ViZDoom), made with the same script name and flags, on this machine
 (not with `--cluster ray`, whose runs send their files back only when they end); any other unfinished
-run's folder is kept beside it as `seed<k>.unfinished<n>` and the run starts again. So a run of hours
-can span several sittings: give it `--extra "--checkpoint-interval 100000"` so that a stop loses little,
-and run the same command again. A run that fails is a row that says so, with the end of its console
+run's folder is kept beside it as `seed<k>.unfinished<n>` and the run starts again, as does one whose
+last start from its checkpoint failed (the script refused it: its training had ended, say). So a run of
+hours can span several sittings: give it `--extra "--checkpoint-interval 100000"` so that a stop loses
+little, and run the same command again. A run that fails is a row that says so, with the end of its console
 output. A seed, a script or a sweep value given twice is refused (the two runs would share a folder).
 
 The page opens with a stamp (the command, the commit and whether the tree had uncommitted changes,
@@ -295,7 +296,7 @@ def run_local(files: list, flags: list, folder: Path, num_cpus: int) -> int:
     with open(folder / "stdout.txt", "a") as log:  # a run that goes on from its checkpoint adds to its console
         code = subprocess.call([sys.executable, *[str(path) for _, path in files], *flags], cwd=folder, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
-    task = {"exit_code": code, "host": socket.gethostname(), "cwd": str(folder)}
+    task = {"exit_code": code, "host": socket.gethostname(), "cwd": str(folder), "resumed": "--resume" in flags}
     (folder / "task.json").write_text(json.dumps(task, indent=2))
     return code
 
@@ -380,9 +381,16 @@ def run_on_ray(todo: list, args, report) -> str:
 
 def checkpoint_to_resume(folder: Path, command: dict, resumable: bool) -> Path | None:
     """The checkpoint an unfinished run goes on from: its own (one run folder under runs/, one checkpoint.pt),
-    made with the same script and arguments. None where there is none, or where the script cannot resume."""
+    made with the same script name and flags. None where there is none, where the script cannot resume, and
+    where the run's last start went on from it and ended neither stopped (exit 130 or 143, or killed by a
+    signal) nor done: the script refused the checkpoint (a run whose training had ended, say) or failed on it,
+    and would again."""
     saved = folder / "command.json"
     if not resumable or not saved.exists() or json.loads(saved.read_text()) != command:
+        return None
+    task = json.loads((folder / "task.json").read_text()) if (folder / "task.json").exists() else {}
+    code = task.get("exit_code")
+    if task.get("resumed") and code is not None and code >= 0 and code not in (130, 143):
         return None
     checkpoints = list(folder.glob("runs/*/checkpoint.pt"))
     return checkpoints[0].relative_to(folder) if len(checkpoints) == 1 else None
@@ -406,7 +414,9 @@ def prepare(jobs: list, out: Path, fields: dict, local: bool) -> tuple[list, lis
                      "give another --out")
             reused.append((script, combo, seed))
             continue
-        checkpoint = checkpoint_to_resume(folder, command, local and "resume" in fields[row_script(script)])
+        # a peer row's run (Stable-Baselines3) takes the script's flags but writes no checkpoint
+        resumable = local and not script.startswith("sb3:") and "resume" in fields[row_script(script)]
+        checkpoint = checkpoint_to_resume(folder, command, resumable)
         if checkpoint:
             resumed.append((script, combo, seed))
             # the folder and its command.json stay; only this start of the run adds the flag
@@ -440,12 +450,21 @@ def read_run(folder: Path, threshold: float, window: int) -> dict:
     acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0, "tensors": 0})
     acc.Reload()
     tags = acc.Tags()
-    start = acc.Tensors("hyperparameters/text_summary")[0].wall_time
+    # every start of the run (the first, and each that went on from a checkpoint) logs its hyperparameters first
+    starts = sorted(event.wall_time for event in acc.Tensors("hyperparameters/text_summary"))
+    start = starts[0]
     # a run whose budget ended before its first episode did has no return to read
     episodes = acc.Scalars("charts/episodic_return") if "charts/episodic_return" in tags["scalars"] else []
     steps = np.array([e.step for e in episodes], dtype=np.int64)
     returns = np.array([e.value for e in episodes], dtype=np.float64)
-    walls = np.array([e.wall_time for e in episodes]) - start
+    walls = np.array([e.wall_time for e in episodes])
+    # the wall seconds of a run that went on from a checkpoint leave out the time between its parts: from its
+    # last episode before a later start to that start
+    for later in starts[1:]:
+        before = walls[walls < later]
+        gap = later - (before.max() if len(before) else start)
+        walls = np.where(walls >= later, walls - gap, walls)
+    walls = walls - start
     run = {"steps": steps, "returns": returns, "solved_step": None, "solved_seconds": None}
     run["unmatched"] = json.loads((run_dir / "summary.json").read_text()).get("unmatched", [])
     run["episodes"] = len(returns)
@@ -655,7 +674,7 @@ def main(argv=None):
             where += f" ({len(reused)} of the {len(jobs)} runs reused from an earlier command into the same folder)"
         if resumed:
             where += (f" ({len(resumed)} of the {len(jobs)} runs went on from the checkpoints of an earlier command: "
-                      "their wall seconds span the sittings)")
+                      "their wall seconds leave out the time between the parts)")
 
         def report(row, combo, seed, code):
             outcome = "done" if code == 0 else f"FAILED ({'lost' if code is None else f'exit {code}'})"

@@ -17,7 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # copies.py, also when
 from copies import write_copies  # noqa: E402
 
 
-
 def color_frames(frames: int) -> list:
     """The colour screen (RGB) in a stack of `frames` frames, 3 channels each, instead of 4 gray frames."""
     channels = 3 * frames

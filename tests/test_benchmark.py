@@ -260,8 +260,11 @@ def test_a_rerun_runs_only_what_has_not_finished(tmp_path, capsys):
 
 
 # A long-run script as the runner sees it: an `Args` with `resume`, a checkpoint in runs/<name>/. Its first
-# start stops halfway, as a run cut off at the end of a sitting does; a start with --resume finishes it.
+# start stops halfway, as a run cut off at the end of a sitting does; a start with --resume finishes it, or,
+# with LONG_RUN_REFUSES set, refuses the checkpoint as a script does one whose training has ended. Its events
+# carry made-up wall times: the first part runs 10 s from time 1,000, the second 30 s from time 5,000.
 LONG_RUN = """
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,18 +279,23 @@ class Args:
 
 
 argv = sys.argv[1:]
+print("flags:", " ".join(argv))
 if "--resume" in argv:
+    if os.environ.get("LONG_RUN_REFUSES"):
+        print("error: --resume: the run cannot go on")
+        sys.exit(2)
     checkpoint = Path(argv[argv.index("--resume") + 1])
     print("went on from", checkpoint.read_text())
     writer = SummaryWriter(str(checkpoint.parent))
-    writer.add_scalar("charts/episodic_return", 9.0, 20)
+    writer.add_text("hyperparameters", "|param|value|", walltime=5000.0)
+    writer.add_scalar("charts/episodic_return", 9.0, 20, walltime=5030.0)
     writer.close()
     (checkpoint.parent / "summary.json").write_text("{}")
 else:
     Path("runs/long").mkdir(parents=True)
     writer = SummaryWriter("runs/long")
-    writer.add_text("hyperparameters", "|param|value|")
-    writer.add_scalar("charts/episodic_return", 1.0, 10)
+    writer.add_text("hyperparameters", "|param|value|", walltime=1000.0)
+    writer.add_scalar("charts/episodic_return", 1.0, 10, walltime=1010.0)
     writer.close()
     Path("runs/long/checkpoint.pt").write_text("step 10")
     print("stopped at step 10")
@@ -295,35 +303,59 @@ else:
 """
 
 
-def test_an_unfinished_run_with_a_checkpoint_goes_on_from_it(tmp_path, capsys):
+def long_run_command(tmp_path):
     script, out = tmp_path / "long_run.py", tmp_path / "out"
     script.write_text(LONG_RUN)
     argv = ["--scripts", str(script), "--seeds", "1", "2", "--workers", "1", "--solve-threshold", "5",
             "--window", "1", "--out", str(out)]
+    return argv, out, [bench.run_folder(out, str(script), (), seed) for seed in (1, 2)]
+
+
+def test_an_unfinished_run_with_a_checkpoint_goes_on_from_it(tmp_path, capsys):
+    argv, out, (seed1, seed2) = long_run_command(tmp_path)
     bench.main(argv)
     assert "FAILED (exit 143)" in capsys.readouterr().out
-    seed1, seed2 = (bench.run_folder(out, str(script), (), seed) for seed in (1, 2))
     # seed 2 lost its checkpoint (a run with none starts again, its folder kept aside)
     (seed2 / "runs" / "long" / "checkpoint.pt").unlink()
 
     bench.main(argv)
     said = capsys.readouterr().out
-    assert "2 to run (1 of them from their checkpoints)" in said and f"resumed: {script} seed 1" in said
-    # seed 1 went on in its own folder: one run folder, its console the two parts', the flag not in its record
+    assert "2 to run (1 of them from their checkpoints)" in said and f"resumed: {argv[1]} seed 1" in said
+    # seed 1 went on in its own folder with its own flags and the checkpoint's path from there; its console
+    # holds the two parts; its record of the command has no --resume
     assert [path.name for path in (seed1 / "runs").iterdir()] == ["long"]
-    assert (seed1 / "stdout.txt").read_text() == "stopped at step 10\nwent on from step 10\n"
+    flags = "--seed 1 --env-id CartPole-v1 --no-save-model"
+    assert (seed1 / "stdout.txt").read_text() == (f"flags: {flags}\nstopped at step 10\n"
+                                                  f"flags: {flags} --resume runs/long/checkpoint.pt\n"
+                                                  "went on from step 10\n")
     assert "--resume" not in (seed1 / "command.json").read_text()
     assert (seed2.with_name("seed2.unfinished1") / "runs" / "long").is_dir()
     # both parts' episodes are read: 1 at step 10, then 9 at step 20, which solves (a window of 1, mark 5)
     run = bench.read_run(seed1, threshold=5, window=1)
     assert list(run["steps"]) == [10, 20] and list(run["returns"]) == [1.0, 9.0] and run["solved_step"] == 20
+    # 10 s of the first part and 30 s of the second: the 3,990 s between them are left out
+    assert run["solved_seconds"] == 40.0
     # seed 2 started again and stopped again: nothing to resume from but its new checkpoint
     assert not bench.is_finished(seed2) and (seed2 / "runs" / "long" / "checkpoint.pt").exists()
     page = (out / "results.md").read_text()
     assert "1 of the 2 runs went on from the checkpoints of an earlier command" in page
 
 
-def test_a_checkpoint_made_with_other_arguments_is_not_resumed(tmp_path):
+def test_a_checkpoint_the_script_refused_is_not_tried_again(tmp_path, capsys, monkeypatch):
+    argv, out, (seed1, _) = long_run_command(tmp_path)
+    monkeypatch.setenv("LONG_RUN_REFUSES", "1")
+    bench.main(argv)
+    bench.main(argv)  # goes on from the checkpoints, which the script refuses
+    assert "FAILED (exit 2)" in capsys.readouterr().out
+    assert "error: --resume: the run cannot go on" in (seed1 / "stdout.txt").read_text()
+    bench.main(argv)  # starts the runs again, the refused ones kept aside
+    said = capsys.readouterr().out
+    assert "2 to run (0 of them from their checkpoints)" in said and "resumed: " not in said
+    assert "cannot go on" in (seed1.with_name("seed1.unfinished1") / "stdout.txt").read_text()
+    assert (seed1 / "stdout.txt").read_text() == "flags: --seed 1 --env-id CartPole-v1 --no-save-model\nstopped at step 10\n"
+
+
+def test_which_checkpoint_an_unfinished_run_goes_on_from(tmp_path):
     folder = tmp_path / "seed1"
     (folder / "runs" / "long").mkdir(parents=True)
     (folder / "runs" / "long" / "checkpoint.pt").write_text("step 10")
@@ -333,6 +365,16 @@ def test_a_checkpoint_made_with_other_arguments_is_not_resumed(tmp_path):
     assert bench.checkpoint_to_resume(folder, command, resumable=False) is None  # no --resume, or on Ray
     other = {"script": "long_run.py", "args": ["--seed", "1", "--total-timesteps", "5"]}
     assert bench.checkpoint_to_resume(folder, other, resumable=True) is None
+    # a last start from the checkpoint that was stopped (SIGTERM, Ctrl-C, killed) goes on again; one that failed does not
+    for code, again in ((143, True), (130, True), (-9, True), (None, True), (2, False), (1, False)):
+        (folder / "task.json").write_text(json.dumps({"exit_code": code, "resumed": True}))
+        assert (bench.checkpoint_to_resume(folder, command, resumable=True) is not None) == again, code
+    (folder / "task.json").write_text(json.dumps({"exit_code": 1, "resumed": False}))  # the first start crashed
+    assert bench.checkpoint_to_resume(folder, command, resumable=True) is not None
+    # two run folders with a checkpoint each: which one is the run's is not clear, so it starts again
+    (folder / "runs" / "other").mkdir()
+    (folder / "runs" / "other" / "checkpoint.pt").write_text("step 5")
+    assert bench.checkpoint_to_resume(folder, command, resumable=True) is None
 
 
 def descendants_running(root_pid: int, needle: str) -> bool:
@@ -473,7 +515,7 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     assert any("64 * 7 * 10" in line for line in changed) and sum("112x84" in line for line in changed) == 2
 
     # each copy's network takes its own screens: 4 frames of 84x112 (wide), 4 of RGB 84x84 (12 channels), 4 of
-    # 84x84 with the status bar in them
+    # 84x84 with the status bar in them, 2 of RGB (6 channels) and 1 of RGB (3)
     envs = SimpleNamespace(single_action_space=SimpleNamespace(n=3))
     for name, shape in (("wide", (4, 84, 112)), ("color", (12, 84, 84)), ("hud", (4, 84, 84)), ("color2", (6, 84, 84)),
                         ("color1", (3, 84, 84))):
