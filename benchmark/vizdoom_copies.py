@@ -37,6 +37,13 @@ def color_frames(frames: int) -> list:
     ]
 
 
+# the learning rate decayed as over the default budget, whatever the run's own (a2c_vizdoom_default_schedule.py)
+DEFAULT_SCHEDULE = [
+    ("            optimizer.param_groups[0][\"lr\"] = args.learning_rate * (1.0 - update / num_updates)\n",
+     "            optimizer.param_groups[0][\"lr\"] = args.learning_rate * max(\n"
+     "                0.0, 1.0 - update * batch_size / Args.total_timesteps)\n"),
+]
+
 COPIES = {
     # the 160x120 screen resized to 112x84, keeping its 4:3 shape, instead of squashed to 84x84: a third
     # more columns for a distant enemy (the Nature CNN's last feature map becomes 7x10)
@@ -92,11 +99,10 @@ COPIES = {
     ],
     # the rate decayed as over the default budget (3M steps) whatever --total-timesteps says, so that a shorter
     # run plays as the start of a default run does (the rung decays over the run's own budget); held at 0 past 3M
-    "a2c_vizdoom_default_schedule.py": [
-        ("            optimizer.param_groups[0][\"lr\"] = args.learning_rate * (1.0 - update / num_updates)\n",
-         "            optimizer.param_groups[0][\"lr\"] = args.learning_rate * max(\n"
-         "                0.0, 1.0 - update * batch_size / Args.total_timesteps)\n"),
-    ],
+    "a2c_vizdoom_default_schedule.py": DEFAULT_SCHEDULE,
+    # the colour copies, likewise, for the other scenarios' short runs
+    "a2c_vizdoom_color2_default_schedule.py": color_frames(2) + DEFAULT_SCHEDULE,
+    "a2c_vizdoom_color1_default_schedule.py": color_frames(1) + DEFAULT_SCHEDULE,
 }
 
 if __name__ == "__main__":

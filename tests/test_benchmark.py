@@ -539,6 +539,12 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
         "                0.0, 1.0 - update * batch_size / Args.total_timesteps)"]
     assert schedule[rung.index(old_line) + 2:] == rung[rung.index(old_line) + 1:]
     assert load_script(str(tmp_path / "a2c_vizdoom_default_schedule.py")).Args().total_timesteps == 3_000_000
+    # the colour copies with that schedule: each its colour copy with the schedule's lines, and nothing else
+    for frames in (1, 2):
+        color = (tmp_path / f"a2c_vizdoom_color{frames}.py").read_text()
+        both = (tmp_path / f"a2c_vizdoom_color{frames}_default_schedule.py").read_text()
+        assert both == color.replace(old_line + "\n", "\n".join(schedule[rung.index(old_line):rung.index(old_line) + 2]) + "\n")
+        assert both != color
 
     # a line the rung no longer has: one error line naming the copy, and no copy written
     lost = {"a2c_vizdoom_lost.py": [("no such line in the rung", "anything")]}
