@@ -261,15 +261,16 @@ def test_a_rerun_runs_only_what_has_not_finished(tmp_path, capsys):
 
 # A long-run script as the runner sees it: an `Args` with `resume`, a checkpoint in runs/<name>/. Its first
 # start stops halfway, as a run cut off at the end of a sitting does; a start with --resume finishes it, or,
-# with LONG_RUN_REFUSES set, refuses the checkpoint as a script does one whose training has ended. Its events
-# carry made-up wall times: the first part runs 10 s from time 1,000, the second 30 s from time 5,000.
+# with LONG_RUN_REFUSES set, refuses the checkpoint as a script does one whose training has ended. Each part's
+# events are written beforehand (long_run_command), so that the script needs no torch and starts at once.
 LONG_RUN = """
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from torch.utils.tensorboard import SummaryWriter
+EVENTS = Path(__file__).parent / "events"
 
 
 @dataclass
@@ -286,17 +287,10 @@ if "--resume" in argv:
         sys.exit(2)
     checkpoint = Path(argv[argv.index("--resume") + 1])
     print("went on from", checkpoint.read_text())
-    writer = SummaryWriter(str(checkpoint.parent))
-    writer.add_text("hyperparameters", "|param|value|", walltime=5000.0)
-    writer.add_scalar("charts/episodic_return", 9.0, 20, walltime=5030.0)
-    writer.close()
+    shutil.copytree(EVENTS / "part2", checkpoint.parent, dirs_exist_ok=True)
     (checkpoint.parent / "summary.json").write_text("{}")
 else:
-    Path("runs/long").mkdir(parents=True)
-    writer = SummaryWriter("runs/long")
-    writer.add_text("hyperparameters", "|param|value|", walltime=1000.0)
-    writer.add_scalar("charts/episodic_return", 1.0, 10, walltime=1010.0)
-    writer.close()
+    shutil.copytree(EVENTS / "part1", "runs/long")
     Path("runs/long/checkpoint.pt").write_text("step 10")
     print("stopped at step 10")
     sys.exit(143)
@@ -304,8 +298,17 @@ else:
 
 
 def long_run_command(tmp_path):
+    """LONG_RUN, the events of its two parts, and a command of two seeds. The events carry made-up wall times:
+    the first part runs 10 s from time 1,000 (a return of 1 at step 10), the second 30 s from time 5,000 (9 at 20)."""
+    from torch.utils.tensorboard import SummaryWriter
+
     script, out = tmp_path / "long_run.py", tmp_path / "out"
     script.write_text(LONG_RUN)
+    for part, (start, value, step) in (("part1", (1000.0, 1.0, 10)), ("part2", (5000.0, 9.0, 20))):
+        writer = SummaryWriter(str(tmp_path / "events" / part))
+        writer.add_text("hyperparameters", "|param|value|", walltime=start)
+        writer.add_scalar("charts/episodic_return", value, step, walltime=start + 10.0 if step == 10 else start + 30.0)
+        writer.close()
     argv = ["--scripts", str(script), "--seeds", "1", "2", "--workers", "1", "--solve-threshold", "5",
             "--window", "1", "--out", str(out)]
     return argv, out, [bench.run_folder(out, str(script), (), seed) for seed in (1, 2)]
