@@ -20,9 +20,10 @@ from copies import write_copies  # noqa: E402
 def color_frames(frames: int) -> list:
     """The colour screen (RGB) in a stack of `frames` frames, 3 channels each, instead of 4 gray frames."""
     channels = 3 * frames
+    stack = f"{frames} stacked frames" if frames > 1 else "one frame, none stacked"
     return [
         ("160x120 grayscale screen resized to 84x84, 4 stacked frames",
-         f"160x120 colour screen resized to 84x84, {f'{frames} stacked frames' if frames > 1 else 'one frame, none stacked'}"),
+         f"160x120 colour screen resized to 84x84, {stack}"),
         ("screen_format=vizdoom.ScreenFormat.GRAY8", "screen_format=vizdoom.ScreenFormat.RGB24"),
         ("        screen = gym.spaces.Box(0, 255, (84, 84), np.uint8)",
          "        screen = gym.spaces.Box(0, 255, (3, 84, 84), np.uint8)"),
@@ -31,7 +32,8 @@ def color_frames(frames: int) -> list:
         ('        return gym.wrappers.FrameStackObservation(env, 4, padding_type="zero")',
          f'        env = gym.wrappers.FrameStackObservation(env, {frames}, padding_type="zero")\n'
          f"        stacked = gym.spaces.Box(0, 255, ({channels}, 84, 84), np.uint8)\n"
-         f"        return gym.wrappers.TransformObservation(env, lambda obs: obs.reshape({channels}, 84, 84), stacked)"),
+         "        return gym.wrappers.TransformObservation("
+         f"env, lambda obs: obs.reshape({channels}, 84, 84), stacked)"),
         ("layer_init(nn.Conv2d(4, 32, 8, stride=4))", f"layer_init(nn.Conv2d({channels}, 32, 8, stride=4))"),
         ("(args.num_steps + 1, args.num_envs, 4, 84, 84)", f"(args.num_steps + 1, args.num_envs, {channels}, 84, 84)"),
     ]

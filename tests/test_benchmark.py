@@ -304,10 +304,10 @@ def long_run_command(tmp_path):
 
     script, out = tmp_path / "long_run.py", tmp_path / "out"
     script.write_text(LONG_RUN)
-    for part, (start, value, step) in (("part1", (1000.0, 1.0, 10)), ("part2", (5000.0, 9.0, 20))):
+    for part, start, seconds, value, step in (("part1", 1000.0, 10.0, 1.0, 10), ("part2", 5000.0, 30.0, 9.0, 20)):
         writer = SummaryWriter(str(tmp_path / "events" / part))
         writer.add_text("hyperparameters", "|param|value|", walltime=start)
-        writer.add_scalar("charts/episodic_return", value, step, walltime=start + 10.0 if step == 10 else start + 30.0)
+        writer.add_scalar("charts/episodic_return", value, step, walltime=start + seconds)
         writer.close()
     argv = ["--scripts", str(script), "--seeds", "1", "2", "--workers", "1", "--solve-threshold", "5",
             "--window", "1", "--out", str(out)]
@@ -355,7 +355,8 @@ def test_a_checkpoint_the_script_refused_is_not_tried_again(tmp_path, capsys, mo
     said = capsys.readouterr().out
     assert "2 to run (0 of them from their checkpoints)" in said and "resumed: " not in said
     assert "cannot go on" in (seed1.with_name("seed1.unfinished1") / "stdout.txt").read_text()
-    assert (seed1 / "stdout.txt").read_text() == "flags: --seed 1 --env-id CartPole-v1 --no-save-model\nstopped at step 10\n"
+    fresh = "flags: --seed 1 --env-id CartPole-v1 --no-save-model\nstopped at step 10\n"
+    assert (seed1 / "stdout.txt").read_text() == fresh
 
 
 def test_which_checkpoint_an_unfinished_run_goes_on_from(tmp_path):
@@ -368,7 +369,7 @@ def test_which_checkpoint_an_unfinished_run_goes_on_from(tmp_path):
     assert bench.checkpoint_to_resume(folder, command, resumable=False) is None  # no --resume, or on Ray
     other = {"script": "long_run.py", "args": ["--seed", "1", "--total-timesteps", "5"]}
     assert bench.checkpoint_to_resume(folder, other, resumable=True) is None
-    # a last start from the checkpoint that was stopped (SIGTERM, Ctrl-C, killed) goes on again; one that failed does not
+    # a last start from the checkpoint that was stopped (SIGTERM, Ctrl-C, killed) goes on again; a failed one does not
     for code, again in ((143, True), (130, True), (-9, True), (None, True), (2, False), (1, False)):
         (folder / "task.json").write_text(json.dumps({"exit_code": code, "resumed": True}))
         assert (bench.checkpoint_to_resume(folder, command, resumable=True) is not None) == again, code
@@ -546,7 +547,8 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     for frames in (1, 2):
         color = (tmp_path / f"a2c_vizdoom_color{frames}.py").read_text()
         both = (tmp_path / f"a2c_vizdoom_color{frames}_default_schedule.py").read_text()
-        assert both == color.replace(old_line + "\n", "\n".join(schedule[rung.index(old_line):rung.index(old_line) + 2]) + "\n")
+        new_lines = "\n".join(schedule[rung.index(old_line):rung.index(old_line) + 2])
+        assert both == color.replace(old_line + "\n", new_lines + "\n")
         assert both != color
 
     # a line the rung no longer has: one error line naming the copy, and no copy written
