@@ -12,17 +12,17 @@ default thread count (with `--one-thread`, each once more with one thread), roun
 prints training steps per second (agent steps, 4 frames each): ours from the run's own
 `charts/SPS`, Stable-Baselines3's as `total_timesteps` over the seconds spent in `learn()`. Both
 play 16 games x 5 steps, each game in a process of its own, with the same preprocessing (frame skip
-4, a 160x120 grayscale screen resized to 84x84 by OpenCV's area filter, 4 stacked frames), train the
+4, a 160x120 colour screen resized to 84x84 by OpenCV's area filter, one frame, no stack), train the
 Nature CNN with RMSprop (lr 7e-4, eps 1e-5, entropy 0.01, value 0.5, clipping 0.5) and skip
-evaluation. Stable-Baselines3 runs the games in a SubprocVecEnv and stacks the frames in the main
-process (VecFrameStack).
+evaluation. Stable-Baselines3 runs the games in a SubprocVecEnv and moves the colour channels first in
+the main process (VecTransposeImage, which it adds itself).
 
 With `--breakdown`, two more measurements of the rung follow, in this process. One run, its training
 time split in three: waiting on the games (the vector env's `step`: 16 game processes play 4 frames
 each, preprocess and send their screens back), acting (the rest of the rollout: the forward pass, the
 sample, the bookkeeping) and the update (from the update's forward pass to the next rollout). Then one
 game alone, without the vector env, its step split into the game's (ViZDoom playing 4 frames, the
-rounds fired read) and the preprocessing's (the resize to 84x84 and the frame stack).
+rounds fired read) and the preprocessing's (the resize to 84x84, the channels moved first).
 """
 
 import contextlib
@@ -43,19 +43,19 @@ SB3_JOB = """
 import os, sys, tempfile, time
 import cv2, gymnasium as gym, numpy as np, vizdoom, vizdoom.gymnasium_wrapper
 from stable_baselines3 import A2C
-from stable_baselines3.common.vec_env import SubprocVecEnv, VecFrameStack
+from stable_baselines3.common.vec_env import SubprocVecEnv
 steps, seed = map(int, sys.argv[1:3])
 
 def game():
     os.chdir(tempfile.mkdtemp())  # each game its own _vizdoom/ folder, as in a2c_vizdoom.py
     env = gym.make("VizdoomDefendCenter-v1", frame_skip=4, screen_resolution=vizdoom.ScreenResolution.RES_160X120,
-                   screen_format=vizdoom.ScreenFormat.GRAY8)
-    space = gym.spaces.Box(0, 255, (84, 84, 1), np.uint8)
-    resize = lambda obs: cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)[..., None]
+                   screen_format=vizdoom.ScreenFormat.RGB24)
+    space = gym.spaces.Box(0, 255, (84, 84, 3), np.uint8)
+    resize = lambda obs: cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)
     return gym.wrappers.TransformObservation(env, resize, space)
 
 if __name__ == "__main__":
-    env = VecFrameStack(SubprocVecEnv([game] * 16), n_stack=4)
+    env = SubprocVecEnv([game] * 16)
     env.seed(seed)
     # its defaults otherwise: RMSprop (alpha 0.99, eps 1e-5), lr 7e-4, gamma 0.99, clipping 0.5
     model = A2C("CnnPolicy", env, n_steps=5, ent_coef=0.01, vf_coef=0.5, seed=seed, verbose=0, device="cpu")
@@ -108,7 +108,8 @@ def game_alone(module, steps: int) -> str:
     # the game writes _vizdoom/ into its working folder
     with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
         env = module.make_game(module.Args(), folder)()
-        game = env.env.env  # under the frame stack and the resize: the game with its rounds fired
+        game = env.env  # under the resize: the game with its rounds fired
+        assert isinstance(game, module.RoundsFired)
         in_game = [0.0]
         game.step = timed(game.step, in_game)
         rng = np.random.default_rng(0)
@@ -127,7 +128,7 @@ def game_alone(module, steps: int) -> str:
         "| part | microseconds an agent step | share |", "|---|---|---|",
         f"| the game (ViZDoom playing 4 frames, the rounds fired read) | {1e6 * in_game[0] / steps:.0f} "
         f"| {in_game[0] / whole:.0%} |",
-        f"| preprocessing (resize to 84x84, frame stack) | {1e6 * preprocessing / steps:.0f} "
+        f"| preprocessing (resize to 84x84, channels first) | {1e6 * preprocessing / steps:.0f} "
         f"| {preprocessing / whole:.0%} |",
     ])
 

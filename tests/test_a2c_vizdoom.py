@@ -148,11 +148,13 @@ def test_timeout_says_terminated_and_truncated_with_an_all_zero_screen(in_tmp):
     obs, _ = env.reset(seed=1)
     steps, done = 0, False
     while not done:
+        before = obs
         obs, reward, terminated, truncated, _ = env.step(0)  # no button
         steps, done = steps + 1, terminated or truncated
     env.close()
     assert steps == 75 and terminated and truncated
-    assert obs.shape == (4, 84, 84) and not obs[-1].any() and obs[-2].any()  # the newest frame is all zeros
+    # one colour screen, channels first: the last one all zeros, the one before it a picture
+    assert obs.shape == before.shape == (3, 84, 84) and not obs.any() and before.any()
 
 
 @pytest.mark.parametrize("script,env_id", [("a2c_vizdoom.py", "VizdoomHealthGathering-v1"),
@@ -162,14 +164,15 @@ def test_timeout_says_terminated_and_truncated_with_an_all_zero_screen(in_tmp):
                                            ("a2c_vizdoom.py", "VizdoomDefendLine-v1")])
 def test_health_gathering_alone_draws_its_status_bar(in_tmp, script, env_id):
     # the first screen of a game made here, with the status bar drawn and hidden (a game is deterministic
-    # with its seed), resized by hand: the script's newest frame is the one with the bar in Health Gathering
-    # alone (the bar changes the whole picture: the view above it shrinks)
+    # with its seed), resized by hand and its colours put first: the script's screen is the one with the bar
+    # in Health Gathering alone (the bar changes the whole picture: the view above it shrinks)
     def first_screen(render_hud):
         game = gym.make(env_id, frame_skip=4, max_buttons_pressed=1, render_hud=render_hud,
-                        screen_resolution=vizdoom.ScreenResolution.RES_160X120, screen_format=vizdoom.ScreenFormat.GRAY8)
+                        screen_resolution=vizdoom.ScreenResolution.RES_160X120, screen_format=vizdoom.ScreenFormat.RGB24)
         obs, _ = game.reset(seed=1)
         game.close()
-        return cv2.resize(obs["screen"].squeeze(-1), (84, 84), interpolation=cv2.INTER_AREA)
+        resized = cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)
+        return np.stack([resized[:, :, 0], resized[:, :, 1], resized[:, :, 2]])  # red, green, blue
 
     module = load_script(script)
     env = module.make_game(module.Args(env_id=env_id), str(in_tmp))()
@@ -177,7 +180,8 @@ def test_health_gathering_alone_draws_its_status_bar(in_tmp, script, env_id):
     env.close()
     with_bar, without = first_screen(True), first_screen(False)
     assert not np.array_equal(with_bar, without)
-    assert np.array_equal(obs[-1], with_bar if env_id == "VizdoomHealthGathering-v1" else without)
+    assert obs.shape == (3, 84, 84) and not np.array_equal(obs[0], obs[1])  # colour, not gray
+    assert np.array_equal(obs, with_bar if env_id == "VizdoomHealthGathering-v1" else without)
 
 
 def test_gae_does_not_bootstrap_from_the_screen_after_an_end():

@@ -505,24 +505,47 @@ def test_the_random_policy_takes_as_many_episodes_from_each_game(tmp_path, monke
 
 
 def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tmp_path, capsys):
+    import contextlib
+
+    import cv2
+    import gymnasium as gym
+    import vizdoom
+    import vizdoom.gymnasium_wrapper  # noqa: F401  (registers the Vizdoom* envs)
+
     import benchmark.copies as copies
     import benchmark.vizdoom_copies as vizdoom_copies
 
     vizdoom_copies.write_copies("a2c_vizdoom.py", vizdoom_copies.COPIES, [str(tmp_path)])
     rung = (REPO / "a2c_vizdoom.py").read_text().splitlines()
-    wide = (tmp_path / "a2c_vizdoom_wide.py").read_text().splitlines()
-    # the changed lines and nothing else: the screen's shape twice, the resize, the first linear layer, and
-    # the docstring and comment that name the size
-    changed = [new for old, new in zip(rung, wide) if old != new]
-    assert len(rung) == len(wide) and len(changed) == 6
-    assert sum("84, 112" in line for line in changed) == 2 and sum("112, 84" in line for line in changed) == 1
-    assert any("64 * 7 * 10" in line for line in changed) and sum("112x84" in line for line in changed) == 2
+    gray = (tmp_path / "a2c_vizdoom_gray4.py").read_text().splitlines()
+    # the former screen: the docstring, the screen format, the first layer's 4 channels and the rollout's 4
+    # frames; the screen's 8 lines (a comment of 3, the space, the resize's 4) become 6 with the frame stack
+    assert len(gray) == len(rung) - 2
+    changed = [(old, new) for old, new in zip(rung, gray) if old != new]
+    assert any("grayscale screen resized to 84x84, 4 stacked frames" in new for _, new in changed)
+    assert any("ScreenFormat.GRAY8" in new and "ScreenFormat.RGB24" in old for old, new in changed)
+    assert any("nn.Conv2d(4, 32, 8" in new for _, new in changed)
+    assert any("args.num_envs, 4, 84, 84)" in new for _, new in changed)
+    assert sum("FrameStackObservation(env, 4" in line for line in gray) == 1
+    # its game gives 4 gray frames, the newest the game's first screen resized by hand, the older ones zeros
+    gray4 = load_script(str(tmp_path / "a2c_vizdoom_gray4.py"))
+    with contextlib.chdir(tmp_path):
+        env = gray4.make_game(gray4.Args(), str(tmp_path))()
+        obs, _ = env.reset(seed=1)
+        env.close()
+        game = gym.make("VizdoomDefendCenter-v1", frame_skip=4, max_buttons_pressed=1, render_hud=False,
+                        screen_resolution=vizdoom.ScreenResolution.RES_160X120,
+                        screen_format=vizdoom.ScreenFormat.GRAY8)
+        first, _ = game.reset(seed=1)
+        game.close()
+    assert obs.shape == (4, 84, 84) and not obs[:3].any()
+    assert np.array_equal(obs[3], cv2.resize(first["screen"].squeeze(-1), (84, 84), interpolation=cv2.INTER_AREA))
 
-    # each copy's network takes its own screens: 4 frames of 84x112 (wide), 4 of RGB 84x84 (12 channels), 4 of
-    # 84x84 with the status bar in them, 2 of RGB (6 channels) and 1 of RGB (3)
+    # each copy's network takes its own screens: 4 gray frames, 2 and 4 colour frames (6 and 12 channels), and
+    # the rung's one colour frame with the status bar in it
     envs = SimpleNamespace(single_action_space=SimpleNamespace(n=3))
-    for name, shape in (("wide", (4, 84, 112)), ("color", (12, 84, 84)), ("hud", (4, 84, 84)), ("color2", (6, 84, 84)),
-                        ("color1", (3, 84, 84))):
+    for name, shape in (("gray4", (4, 84, 84)), ("color2", (6, 84, 84)), ("color4", (12, 84, 84)),
+                        ("hud", (3, 84, 84))):
         copy = load_script(str(tmp_path / f"a2c_vizdoom_{name}.py"))
         logits, value = copy.ActorCritic(envs, copy.Args())(torch.zeros((2, *shape), dtype=torch.uint8))
         assert logits.shape == (2, 3) and value.shape == (2,), name
@@ -543,13 +566,11 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
         "                0.0, 1.0 - update * batch_size / Args.total_timesteps)"]
     assert schedule[rung.index(old_line) + 2:] == rung[rung.index(old_line) + 1:]
     assert load_script(str(tmp_path / "a2c_vizdoom_default_schedule.py")).Args().total_timesteps == 3_000_000
-    # the colour copies with that schedule: each its colour copy with the schedule's lines, and nothing else
-    for frames in (1, 2):
-        color = (tmp_path / f"a2c_vizdoom_color{frames}.py").read_text()
-        both = (tmp_path / f"a2c_vizdoom_color{frames}_default_schedule.py").read_text()
-        new_lines = "\n".join(schedule[rung.index(old_line):rung.index(old_line) + 2])
-        assert both == color.replace(old_line + "\n", new_lines + "\n")
-        assert both != color
+    # the former screen with that schedule: its copy with the schedule's lines, and nothing else
+    gray_text = (tmp_path / "a2c_vizdoom_gray4.py").read_text()
+    both = (tmp_path / "a2c_vizdoom_gray4_default_schedule.py").read_text()
+    new_lines = "\n".join(schedule[rung.index(old_line):rung.index(old_line) + 2])
+    assert both == gray_text.replace(old_line + "\n", new_lines + "\n") and both != gray_text
 
     # a line the rung no longer has: one error line naming the copy, and no copy written
     lost = {"a2c_vizdoom_lost.py": [("no such line in the rung", "anything")]}

@@ -32,7 +32,7 @@ def test_without_its_ideas_it_is_the_rung(variant, in_tmp, monkeypatch):
     logs = []
     for script, extra in ((rung, {}), (variant, dict(overlap_update=False))):
         module = load_script(script)
-        monkeypatch.setattr(module, "make_envs", lambda args: ScriptedGames(args.num_envs))
+        monkeypatch.setattr(module, "make_envs", scripted_games)
         module.main(module.Args(**dict(args, num_envs=2, total_timesteps=100), **extra))
         logs.append(read_scalars(sorted((in_tmp / "runs").iterdir())[-1]))
     rung, variant = logs
@@ -41,7 +41,8 @@ def test_without_its_ideas_it_is_the_rung(variant, in_tmp, monkeypatch):
         if tag != "charts/SPS":
             assert [step for step, _ in rung[tag]] == [step for step, _ in variant[tag]], tag
             values = [value for _, value in variant[tag]]
-            assert [value for _, value in rung[tag]] == pytest.approx(values, rel=1e-4), tag
+            # relative to the value, or absolute for one near 0 (a policy loss of 0.02 differed by 4e-6)
+            assert [value for _, value in rung[tag]] == pytest.approx(values, rel=1e-4, abs=1e-5), tag
 
 
 def test_bf16_and_overlap_update_short_run(tmp_path):
@@ -98,13 +99,19 @@ def test_torch_threads_wait_passively_unless_the_user_sets_a_policy(given, polic
 class SlowGames(ScriptedGames):
     """ScriptedGames taking `delay` seconds a step: a learner thread's update ends mid-rollout."""
 
-    def __init__(self, num_envs: int, delay: float):
-        super().__init__(num_envs)
+    def __init__(self, num_envs: int, delay: float, channels: int):
+        super().__init__(num_envs, channels)
         self.delay = delay
 
     def step(self, actions):
         time.sleep(self.delay)
         return super().step(actions)
+
+
+def scripted_games(args, delay: float = 0.0) -> SlowGames:
+    """The games a variant's make_envs gives, scripted, with the screens its network takes: one colour
+    frame (3 channels) for ViZDoom, 4 gray frames for Atari."""
+    return SlowGames(args.num_envs, delay, 3 if args.env_id.startswith("Vizdoom") else 4)
 
 
 class Fingerprinted:
@@ -143,7 +150,7 @@ def test_overlap_update_acts_one_update_behind_and_learns_every_rollout(
 ):
     module = load_script(variant)
     fingerprints = Fingerprinted(monkeypatch, module)
-    monkeypatch.setattr(module, "make_envs", lambda args: SlowGames(args.num_envs, 0.02))
+    monkeypatch.setattr(module, "make_envs", lambda args: scripted_games(args, 0.02))
     saved = []  # what each checkpoint holds (read back: a state_dict is a view of the live weights)
     replace = os.replace
 
@@ -204,7 +211,7 @@ def test_overlap_update_does_not_depend_on_which_thread_runs_ahead(variant, in_t
             learning_rates.append(optimizer.param_groups[0]["lr"])
             return step(optimizer)
 
-        monkeypatch.setattr(module, "make_envs", lambda args, delay=games_delay: SlowGames(args.num_envs, delay))
+        monkeypatch.setattr(module, "make_envs", lambda args, delay=games_delay: scripted_games(args, delay))
         monkeypatch.setattr(module, "learn_from_rollout", slow_learn)
         monkeypatch.setattr(torch.optim.RMSprop, "step", step_and_record)
         module.main(args)
