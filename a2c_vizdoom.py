@@ -141,10 +141,14 @@ def load_checkpoint(args: Args) -> dict:
     try:
         checkpoint = torch.load(args.resume, map_location="cpu", weights_only=True)
         saved_args, update = checkpoint["args"], checkpoint["update"]
+        channels = checkpoint["model"]["torso.0.weight"].shape[1]  # what its network's first layer takes
     except OSError as e:
         fail(f"--resume {args.resume}: {e.strerror}")
     except Exception:  # not a torch file, or a torch file of something else
         fail(f"--resume {args.resume}: not a checkpoint of {args.exp_name}.py")
+    if channels != 3:  # a run of the screen this file had before, 4 gray frames
+        fail(f"--resume {args.resume}: its network takes {channels} channels, not one colour frame's 3: a run of an "
+             "earlier a2c_vizdoom.py (benchmark/vizdoom_copies.py writes that screen as a2c_vizdoom_gray4.py)")
     may_change = {"resume", "total_timesteps", "checkpoint_interval", "eval_episodes", "eval_greedy", "capture_video",
                   "save_model", "cuda"}  # none of these changes what the run learns
     for key, value in vars(args).items():
@@ -224,7 +228,7 @@ def make_game(args: Args, scratch_dir: str, video_dir: str | None = None):
         env = RoundsFired(env)
         # the screen alone (not the game's variables): 84x84 as the Nature CNN takes it, its 3 colours as
         # channels, one frame with no stack of past ones (on Defend the Center this learned sooner and scored
-        # higher than a2c_atari.py's 4 gray frames, and ran faster: docs/results.md)
+        # higher than 4 gray frames, as a2c_atari.py sees its games, and ran faster: docs/results.md)
         screen = gym.spaces.Box(0, 255, (3, 84, 84), np.uint8)
         return gym.wrappers.TransformObservation(
             env, lambda obs: cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA).transpose(2, 0, 1),

@@ -24,7 +24,7 @@ from copies import write_copies  # noqa: E402
 SCREEN = '''\
         # the screen alone (not the game's variables): 84x84 as the Nature CNN takes it, its 3 colours as
         # channels, one frame with no stack of past ones (on Defend the Center this learned sooner and scored
-        # higher than a2c_atari.py's 4 gray frames, and ran faster: docs/results.md)
+        # higher than 4 gray frames, as a2c_atari.py sees its games, and ran faster: docs/results.md)
         screen = gym.spaces.Box(0, 255, (3, 84, 84), np.uint8)
         return gym.wrappers.TransformObservation(
             env, lambda obs: cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA).transpose(2, 0, 1),

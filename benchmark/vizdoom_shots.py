@@ -36,17 +36,20 @@ def main():
     args = parser.parse_args()
     try:
         saved = torch.load(args.model, map_location="cpu", weights_only=True)
-        run_args = saved["args"]
+        run_args, channels = saved["args"], saved["model"]["torso.0.weight"].shape[1]
     except OSError as e:
         parser.error(f"{args.model}: {e.strerror}")
     except Exception:
         parser.error(f"{args.model}: not a model saved by a2c_vizdoom.py")
     if run_args.get("env_id") != "VizdoomDefendCenter-v1":
         parser.error(f"{args.model}: a model of {run_args.get('env_id')}, not of VizdoomDefendCenter-v1")
+    if channels != 3:
+        parser.error(f"{args.model}: its network takes {channels} channels: a model of an earlier a2c_vizdoom.py, "
+                     "whose screen was 4 gray frames, not today's one colour frame")
 
     scratch = tempfile.TemporaryDirectory()  # removed at the end
     os.chdir(scratch.name)  # the game's _vizdoom/ files go here, not into the user's folder
-    # one game in this process, with the script's own preprocessing (84x84, 4 frames)
+    # one game in this process, with the script's own preprocessing (one colour frame, 84x84)
     env = a2c_vizdoom.make_game(a2c_vizdoom.Args(**run_args), scratch.name)()
     game = env.unwrapped.game
     agent = a2c_vizdoom.ActorCritic(SimpleNamespace(single_action_space=env.action_space), a2c_vizdoom.Args(**run_args))

@@ -4,7 +4,7 @@ Defend the Center, at the same settings.
     pip install stable-baselines3==2.9.2      # only for this comparison; not a project dependency
     python benchmark/vizdoom_speed.py --repeats 3
     python benchmark/vizdoom_speed.py --repeats 3 --one-thread   # each once more with one torch thread
-    python benchmark/vizdoom_speed.py --repeats 3 --copies /tmp/copies/a2c_vizdoom_color.py   # and a copy
+    python benchmark/vizdoom_speed.py --repeats 3 --copies /tmp/copies/a2c_vizdoom_gray4.py   # and a copy
     python benchmark/vizdoom_speed.py --repeats 3 --breakdown   # and where the rung's time goes
 
 Runs one job at a time (nothing else should be running), each in a fresh process with torch's
@@ -48,8 +48,9 @@ steps, seed = map(int, sys.argv[1:3])
 
 def game():
     os.chdir(tempfile.mkdtemp())  # each game its own _vizdoom/ folder, as in a2c_vizdoom.py
-    env = gym.make("VizdoomDefendCenter-v1", frame_skip=4, screen_resolution=vizdoom.ScreenResolution.RES_160X120,
-                   screen_format=vizdoom.ScreenFormat.RGB24)
+    # one button an action (or none), 4 actions, as a2c_vizdoom.py's default --max-buttons-pressed 1
+    env = gym.make("VizdoomDefendCenter-v1", frame_skip=4, max_buttons_pressed=1,
+                   screen_resolution=vizdoom.ScreenResolution.RES_160X120, screen_format=vizdoom.ScreenFormat.RGB24)
     space = gym.spaces.Box(0, 255, (84, 84, 3), np.uint8)
     resize = lambda obs: cv2.resize(obs["screen"], (84, 84), interpolation=cv2.INTER_AREA)
     return gym.wrappers.TransformObservation(env, resize, space)

@@ -50,7 +50,8 @@ gym.register("Terminating-v0", entry_point=CountingEnv, kwargs={"terminate_at": 
 
 
 class ScriptedGames(gym.vector.VectorEnv):
-    """Stands in for ale-py's vector env with games whose raw score is known by hand: every game has
+    """Stands in for ale-py's vector env (4 gray frames) or ViZDoom's games (one colour frame: channels=3)
+    with games whose raw score is known by hand: every game has
     3 lives of 4 steps each and every step scores 7 points, so a game lasts 12 steps and scores 84.
     The env's `lives` info drops after steps 4 and 8 and the game terminates after step 12; the next
     step is gymnasium's NEXT_STEP reset step (reward 0, action ignored)."""

@@ -224,14 +224,21 @@ def test_a_default_run_anneals_its_rate_so_its_resume_keeps_its_budget(script, t
     cwd = tmp_path / "empty"
     cwd.mkdir()
     checkpoint = tmp_path / "checkpoint.pt"
-    torch.save({"args": vars(run_args), "update": 10, "global_step": 100}, checkpoint)
+    model = {"torso.0.weight": torch.zeros(32, 3, 8, 8)}  # the first layer, all that is read of the network here
+    torch.save({"args": vars(run_args), "update": 10, "global_step": 100, "model": model}, checkpoint)
     # a longer budget would make the schedule jump up: refused, naming the run's own
     result = run_in_process(script, "--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps",
                             str(2 * budget), cwd=cwd)
     assert_rejected(result, f"--total-timesteps {budget}", cwd)
     # a run at the end of its schedule cannot go on, and says so rather than asking for a larger budget
     last_update = budget // (run_args.num_envs * run_args.num_steps)
-    torch.save({"args": vars(run_args), "update": last_update, "global_step": budget}, checkpoint)
+    torch.save({"args": vars(run_args), "update": last_update, "global_step": budget, "model": model}, checkpoint)
     result = run_in_process(script, "--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps", str(budget),
                             cwd=cwd)
     assert_rejected(result, "the end of its --anneal-lr schedule; it cannot go on", cwd)
+    # a run of the earlier screen (4 gray frames: a first layer of 4 channels) cannot go on with this file's
+    torch.save({"args": vars(run_args), "update": 10, "global_step": 100,
+                "model": {"torso.0.weight": torch.zeros(32, 4, 8, 8)}}, checkpoint)
+    result = run_in_process(script, "--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps", str(budget),
+                            cwd=cwd)
+    assert_rejected(result, "its network takes 4 channels, not one colour frame's 3", cwd)

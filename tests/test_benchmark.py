@@ -504,8 +504,23 @@ def test_the_random_policy_takes_as_many_episodes_from_each_game(tmp_path, monke
     assert (returns < 101).all() and (returns >= -300 - 5 * 75).all()
 
 
+def test_the_shots_script_refuses_a_model_of_the_earlier_gray_screen(tmp_path, monkeypatch, capsys):
+    # a model saved before a2c_vizdoom.py saw one colour frame: its first layer takes 4 channels (4 gray frames)
+    import benchmark.vizdoom_shots as vizdoom_shots
+
+    model = tmp_path / "a2c_vizdoom.pt"
+    torch.save({"args": {"env_id": "VizdoomDefendCenter-v1"}, "model": {"torso.0.weight": torch.zeros(32, 4, 8, 8)}},
+               model)
+    monkeypatch.setattr(sys, "argv", ["vizdoom_shots.py", str(model)])
+    with pytest.raises(SystemExit) as exit_info:
+        vizdoom_shots.main()
+    assert exit_info.value.code == 2
+    assert "its network takes 4 channels: a model of an earlier a2c_vizdoom.py" in capsys.readouterr().err
+
+
 def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tmp_path, capsys):
     import contextlib
+    import difflib
 
     import cv2
     import gymnasium as gym
@@ -518,15 +533,22 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     vizdoom_copies.write_copies("a2c_vizdoom.py", vizdoom_copies.COPIES, [str(tmp_path)])
     rung = (REPO / "a2c_vizdoom.py").read_text().splitlines()
     gray = (tmp_path / "a2c_vizdoom_gray4.py").read_text().splitlines()
-    # the former screen: the docstring, the screen format, the first layer's 4 channels and the rollout's 4
-    # frames; the screen's 8 lines (a comment of 3, the space, the resize's 4) become 6 with the frame stack
-    assert len(gray) == len(rung) - 2
-    changed = [(old, new) for old, new in zip(rung, gray) if old != new]
-    assert any("grayscale screen resized to 84x84, 4 stacked frames" in new for _, new in changed)
-    assert any("ScreenFormat.GRAY8" in new and "ScreenFormat.RGB24" in old for old, new in changed)
-    assert any("nn.Conv2d(4, 32, 8" in new for _, new in changed)
-    assert any("args.num_envs, 4, 84, 84)" in new for _, new in changed)
-    assert sum("FrameStackObservation(env, 4" in line for line in gray) == 1
+    # the former screen, and nothing else: the docstring, the screen format, the screen's lines (a comment of
+    # 3, the space, the resize's first 3 of 4: 7) that become 5 with the frame stack, the first layer's 4
+    # channels and the rollout's 4 frames
+    diff = list(difflib.unified_diff(rung, gray, lineterm="", n=0))
+    removed = [line[1:] for line in diff if line.startswith("-") and not line.startswith("---")]
+    added = [line[1:] for line in diff if line.startswith("+") and not line.startswith("+++")]
+    screen = next(i for i, line in enumerate(rung) if "# the screen alone" in line)
+    expected = [line for line in rung if "160x120 colour screen" in line or "ScreenFormat.RGB24" in line]
+    expected += rung[screen:screen + 7]
+    expected += [line for line in rung if "nn.Conv2d(3, 32, 8" in line or "args.num_envs, 3, 84, 84)" in line]
+    assert sorted(removed) == sorted(expected) and rung[screen + 7] == "        )"
+    assert len(added) == 9 and sum("FrameStackObservation(env, 4" in line for line in added) == 1
+    assert any("grayscale screen resized to 84x84, 4 stacked frames" in line for line in added)
+    assert any("ScreenFormat.GRAY8" in line for line in added)
+    assert any("nn.Conv2d(4, 32, 8" in line for line in added)
+    assert any("args.num_envs, 4, 84, 84)" in line for line in added)
     # its game gives 4 gray frames, the newest the game's first screen resized by hand, the older ones zeros
     gray4 = load_script(str(tmp_path / "a2c_vizdoom_gray4.py"))
     with contextlib.chdir(tmp_path):
