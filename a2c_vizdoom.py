@@ -146,9 +146,9 @@ def load_checkpoint(args: Args) -> dict:
         fail(f"--resume {args.resume}: {e.strerror}")
     except Exception:  # not a torch file, or a torch file of something else
         fail(f"--resume {args.resume}: not a checkpoint of {args.exp_name}.py")
-    if channels != 3:  # a run of the screen this file had before, 4 gray frames
-        fail(f"--resume {args.resume}: its network takes {channels} channels, not one colour frame's 3: a run of an "
-             "earlier a2c_vizdoom.py (benchmark/vizdoom_copies.py writes that screen as a2c_vizdoom_gray4.py)")
+    if channels != 3:  # a run of another screen, such as the 4 gray frames this file had before
+        fail(f"--resume {args.resume}: its network takes {channels} channels, not 3 (one colour frame): a run of "
+             "another screen (benchmark/vizdoom_copies.py writes the earlier one as a2c_vizdoom_gray4.py)")
     may_change = {"resume", "total_timesteps", "checkpoint_interval", "eval_episodes", "eval_greedy", "capture_video",
                   "save_model", "cuda"}  # none of these changes what the run learns
     for key, value in vars(args).items():

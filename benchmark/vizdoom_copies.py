@@ -34,8 +34,11 @@ SCREEN = '''\
 
 
 def screen_of(channels: int) -> list:
-    """The network's first layer and the rollout's frames, for `channels` channels instead of 3."""
+    """The network's first layer, the rollout's frames and the checkpoints it resumes, for `channels` channels
+    instead of 3."""
     return [
+        ("    if channels != 3:", f"    if channels != {channels}:"),
+        ("not 3 (one colour frame)", f"not {channels} (this copy's screen)"),
         ("layer_init(nn.Conv2d(3, 32, 8, stride=4))", f"layer_init(nn.Conv2d({channels}, 32, 8, stride=4))"),
         ("(args.num_steps + 1, args.num_envs, 3, 84, 84)", f"(args.num_steps + 1, args.num_envs, {channels}, 84, 84)"),
     ]

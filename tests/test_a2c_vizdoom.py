@@ -241,4 +241,4 @@ def test_a_default_run_anneals_its_rate_so_its_resume_keeps_its_budget(script, t
                 "model": {"torso.0.weight": torch.zeros(32, 4, 8, 8)}}, checkpoint)
     result = run_in_process(script, "--num-envs", "2", "--resume", str(checkpoint), "--total-timesteps", str(budget),
                             cwd=cwd)
-    assert_rejected(result, "its network takes 4 channels, not one colour frame's 3", cwd)
+    assert_rejected(result, "its network takes 4 channels, not 3 (one colour frame)", cwd)

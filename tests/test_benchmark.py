@@ -535,7 +535,7 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     gray = (tmp_path / "a2c_vizdoom_gray4.py").read_text().splitlines()
     # the former screen, and nothing else: the docstring, the screen format, the screen's lines (a comment of
     # 3, the space, the resize's first 3 of 4: 7) that become 5 with the frame stack, the first layer's 4
-    # channels and the rollout's 4 frames
+    # channels, the rollout's 4 frames and the 4 channels a checkpoint it resumes must have (2 lines)
     diff = list(difflib.unified_diff(rung, gray, lineterm="", n=0))
     removed = [line[1:] for line in diff if line.startswith("-") and not line.startswith("---")]
     added = [line[1:] for line in diff if line.startswith("+") and not line.startswith("+++")]
@@ -543,8 +543,9 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
     expected = [line for line in rung if "160x120 colour screen" in line or "ScreenFormat.RGB24" in line]
     expected += rung[screen:screen + 7]
     expected += [line for line in rung if "nn.Conv2d(3, 32, 8" in line or "args.num_envs, 3, 84, 84)" in line]
+    expected += [line for line in rung if "if channels != 3:" in line or "not 3 (one colour frame)" in line]
     assert sorted(removed) == sorted(expected) and rung[screen + 7] == "        )"
-    assert len(added) == 9 and sum("FrameStackObservation(env, 4" in line for line in added) == 1
+    assert len(added) == 11 and sum("FrameStackObservation(env, 4" in line for line in added) == 1
     assert any("grayscale screen resized to 84x84, 4 stacked frames" in line for line in added)
     assert any("ScreenFormat.GRAY8" in line for line in added)
     assert any("nn.Conv2d(4, 32, 8" in line for line in added)
