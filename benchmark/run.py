@@ -23,10 +23,11 @@ run's files back, so the nodes need the requirements installed but no shared fil
 
 Running the same command again with the same `--out` runs only what has no finished run there (a run
 is finished when it has written its summary.json) and names the runs it reused. A finished run is reused
-only if its folder's command.json holds the same script and arguments; a finished run made with others
-(another `--env-id`, `--extra` or `--num-cpus`) is refused with one line, before anything runs: give such
-a command its own `--out`. An unfinished run goes on from its checkpoint where it left one (the
-scripts with `--resume`: Atari and ViZDoom), made with the same script name and flags, on this machine
+only if its folder's command.json holds the same script, arguments and script contents (its sha256); a
+finished run made with others (another `--env-id`, `--extra` or `--num-cpus`, or the script edited since)
+is refused with one line, before anything runs: give such a command its own `--out`. An unfinished run
+goes on from its checkpoint where it left one (the scripts with `--resume`: Atari and ViZDoom), made with
+the same script, flags and script contents, on this machine
 (not with `--cluster ray`, whose runs send their files back only when they end); any other unfinished
 run's folder is kept beside it as `seed<k>.unfinished<n>` and the run starts again, as does one whose
 last start from its checkpoint failed (the script refused it: its training had ended, say). So a run of
@@ -66,6 +67,7 @@ one that ended none says so.
 
 import argparse
 import ast
+import hashlib
 import importlib.util
 import itertools
 import json
@@ -379,14 +381,28 @@ def run_on_ray(todo: list, args, report) -> str:
     return where
 
 
+def script_sha256(path: Path) -> str:
+    """What command.json keeps of a script's contents, so that a run is reused or resumed only by the same file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def same_command(saved: dict, command: dict) -> bool:
+    """Whether a run folder's command.json records this command: its script, flags and the script's contents (a
+    record from before the contents were kept is compared without them)."""
+    if "sha256" not in saved:
+        command = {key: value for key, value in command.items() if key != "sha256"}
+    return saved == command
+
+
 def checkpoint_to_resume(folder: Path, command: dict, resumable: bool) -> Path | None:
     """The checkpoint an unfinished run goes on from: its own (one run folder under runs/, one checkpoint.pt),
-    made with the same script name and flags. None where there is none, where the script cannot resume, and
+    made with the same script, flags and script contents. None where there is none, where the script cannot
+    resume, and
     where the run's last start went on from it and ended neither stopped (exit 130 or 143, or killed by a
     signal) nor done: the script refused the checkpoint (a run whose training had ended, say) or failed on it,
     and would again."""
     saved = folder / "command.json"
-    if not resumable or not saved.exists() or json.loads(saved.read_text()) != command:
+    if not resumable or not saved.exists() or not same_command(json.loads(saved.read_text()), command):
         return None
     task = json.loads((folder / "task.json").read_text()) if (folder / "task.json").exists() else {}
     code = task.get("exit_code")
@@ -396,22 +412,29 @@ def checkpoint_to_resume(folder: Path, command: dict, resumable: bool) -> Path |
     return checkpoints[0].relative_to(folder) if len(checkpoints) == 1 else None
 
 
-def prepare(jobs: list, out: Path, fields: dict, local: bool) -> tuple[list, list, list]:
+def prepare(jobs: list, out: Path, fields: dict, local: bool, digests: dict) -> tuple[list, list, list]:
     """The runs to make, the finished runs in `out` to reuse, and the unfinished ones that go on. A finished
-    run is reused only if it was made with the same script and arguments (its folder's command.json); one
-    made with others is refused, before anything runs. An unfinished run with a checkpoint of its own goes
+    run is reused only if it was made with the same script, arguments and script contents (its folder's
+    command.json; `digests` holds each row's sha256, none for a peer row); one made with others is refused,
+    before anything runs. An unfinished run with a checkpoint of its own goes
     on from it with the script's --resume (on this machine); any other one's folder is moved aside, not deleted."""
     todo, reused, resumed = [], [], []
     for script, combo, seed, flags in jobs:
         folder = run_folder(out, script, combo, seed)
         command = {"script": script, "args": flags}
+        if digests.get(script):
+            command["sha256"] = digests[script]
         if is_finished(folder):
             saved = folder / "command.json"
             if not saved.exists():
                 fail(f"{folder} holds a finished run that kept no record of its arguments; give another --out")
-            if json.loads(saved.read_text()) != command:
+            saved = json.loads(saved.read_text())
+            if {key: value for key, value in saved.items() if key != "sha256"} != {"script": script, "args": flags}:
                 fail(f"{folder} holds a finished run made with other arguments than `{script} {' '.join(flags)}`; "
                      "give another --out")
+            if not same_command(saved, command):
+                fail(f"{folder} holds a finished run made with another version of {script} (the file has changed "
+                     "since); give another --out")
             reused.append((script, combo, seed))
             continue
         # a peer row's run (Stable-Baselines3) takes the script's flags but writes no checkpoint
@@ -662,8 +685,9 @@ def main(argv=None):
     if not args.summarize_only:
         where = f"this machine, {args.workers} runs at a time"
         out.mkdir(parents=True, exist_ok=True)
+        digests = {row: script_sha256(path) for row, path in args.paths.items()}
         todo, reused, resumed = prepare([(*job, script_args(job[0], job[2], job[1], args, extra)) for job in jobs],
-                                        out, args.fields, local=args.cluster is None)
+                                        out, args.fields, local=args.cluster is None, digests=digests)
         print(f"{len(jobs)} runs into {out}: {len(reused)} finished there already with the same arguments, "
               f"{len(todo)} to run ({len(resumed)} of them from their checkpoints)", flush=True)
         for row, combo, seed in reused:

@@ -344,6 +344,32 @@ def test_an_unfinished_run_with_a_checkpoint_goes_on_from_it(tmp_path, capsys):
     assert "1 of the 2 runs went on from the checkpoints of an earlier command" in page
 
 
+def test_a_run_of_another_version_of_its_script_is_neither_resumed_nor_reused(tmp_path, capsys):
+    argv, out, (seed1, seed2) = long_run_command(tmp_path)
+    script = tmp_path / "long_run.py"
+    bench.main(argv)  # both seeds stop, each with a checkpoint
+    script.write_text(LONG_RUN + "# edited\n")
+    bench.main(argv)  # another version of the script: both start again, their folders kept aside
+    assert "2 to run (0 of them from their checkpoints)" in capsys.readouterr().out
+    assert (seed1.with_name("seed1.unfinished1") / "runs" / "long" / "checkpoint.pt").exists()
+    bench.main(argv)  # the same version goes on from its own checkpoints, to the end
+    assert "2 to run (2 of them from their checkpoints)" in capsys.readouterr().out
+    assert bench.is_finished(seed1) and bench.is_finished(seed2)
+    script.write_text(LONG_RUN + "# edited again\n")
+    with pytest.raises(SystemExit) as exit_info:  # finished runs of an earlier version: one line, nothing run
+        bench.main(argv)
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "made with another version of" in lines[0] and "give another --out" in lines[0]
+    # a record from before the contents were kept is compared without them: the runs are reused
+    for seed in (seed1, seed2):
+        command = json.loads((seed / "command.json").read_text())
+        assert len(command.pop("sha256")) == 64
+        (seed / "command.json").write_text(json.dumps(command))
+    bench.main(argv)
+    assert "2 finished there already with the same arguments, 0 to run" in capsys.readouterr().out
+
+
 def test_a_checkpoint_the_script_refused_is_not_tried_again(tmp_path, capsys, monkeypatch):
     argv, out, (seed1, _) = long_run_command(tmp_path)
     monkeypatch.setenv("LONG_RUN_REFUSES", "1")
