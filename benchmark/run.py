@@ -445,6 +445,13 @@ def prepare(jobs: list, out: Path, fields: dict, local: bool, digests: dict) -> 
             # the folder and its command.json stay; only this start of the run adds the flag
             todo.append((script, combo, seed, folder, flags + ["--resume", str(checkpoint)], None))
             continue
+        saved = folder / "command.json"
+        if resumable and saved.exists() and list(folder.glob("runs/*/checkpoint.pt")):
+            record = json.loads(saved.read_text())
+            # an edited script starts its runs again: said, so that hours of training are not set aside quietly
+            if record.get("args") == flags and not same_command(record, command):
+                print(f"starting again: {script} seed {seed}: its checkpoint was made by another version of the script "
+                      "(the folder is kept aside)", flush=True)
         todo.append((script, combo, seed, folder, flags, command))
     for *_, folder, _, command in todo:
         if command is None:  # goes on from its checkpoint, in its own folder

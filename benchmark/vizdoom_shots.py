@@ -44,12 +44,14 @@ def main():
     if run_args.get("env_id") != "VizdoomDefendCenter-v1":
         parser.error(f"{args.model}: a model of {run_args.get('env_id')}, not of VizdoomDefendCenter-v1")
     if channels != 3:
-        parser.error(f"{args.model}: its network takes {channels} channels: a model of an earlier a2c_vizdoom.py, "
-                     "whose screen was 4 gray frames, not today's one colour frame")
+        parser.error(f"{args.model}: its network takes {channels} channels, not 3 (one colour frame): a model of "
+                     "another screen, such as the 4 gray frames of an earlier a2c_vizdoom.py")
 
     scratch = tempfile.TemporaryDirectory()  # removed at the end
     os.chdir(scratch.name)  # the game's _vizdoom/ files go here, not into the user's folder
     # one game in this process, with the script's own preprocessing (one colour frame, 84x84)
+    # the arguments a2c_vizdoom.py has (a model of a2c_vizdoom_overlap.py saves its --overlap-update too)
+    run_args = {key: value for key, value in run_args.items() if key in a2c_vizdoom.Args.__dataclass_fields__}
     env = a2c_vizdoom.make_game(a2c_vizdoom.Args(**run_args), scratch.name)()
     game = env.unwrapped.game
     agent = a2c_vizdoom.ActorCritic(SimpleNamespace(single_action_space=env.action_space), a2c_vizdoom.Args(**run_args))

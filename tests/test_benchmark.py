@@ -349,8 +349,10 @@ def test_a_run_of_another_version_of_its_script_is_neither_resumed_nor_reused(tm
     script = tmp_path / "long_run.py"
     bench.main(argv)  # both seeds stop, each with a checkpoint
     script.write_text(LONG_RUN + "# edited\n")
-    bench.main(argv)  # another version of the script: both start again, their folders kept aside
-    assert "2 to run (0 of them from their checkpoints)" in capsys.readouterr().out
+    bench.main(argv)  # another version of the script: both start again, their folders kept aside, and say so
+    said = capsys.readouterr().out
+    assert "2 to run (0 of them from their checkpoints)" in said
+    assert said.count("its checkpoint was made by another version of the script (the folder is kept aside)") == 2
     assert (seed1.with_name("seed1.unfinished1") / "runs" / "long" / "checkpoint.pt").exists()
     bench.main(argv)  # the same version goes on from its own checkpoints, to the end
     assert "2 to run (2 of them from their checkpoints)" in capsys.readouterr().out
@@ -395,6 +397,12 @@ def test_which_checkpoint_an_unfinished_run_goes_on_from(tmp_path):
     assert bench.checkpoint_to_resume(folder, command, resumable=False) is None  # no --resume, or on Ray
     other = {"script": "long_run.py", "args": ["--seed", "1", "--total-timesteps", "5"]}
     assert bench.checkpoint_to_resume(folder, other, resumable=True) is None
+    # a record without the script's sha256 (from before it was kept) matches any version; one with it, its own
+    assert bench.checkpoint_to_resume(folder, dict(command, sha256="a" * 64), resumable=True) is not None
+    (folder / "command.json").write_text(json.dumps(dict(command, sha256="a" * 64)))
+    assert bench.checkpoint_to_resume(folder, dict(command, sha256="a" * 64), resumable=True) is not None
+    assert bench.checkpoint_to_resume(folder, dict(command, sha256="b" * 64), resumable=True) is None
+    (folder / "command.json").write_text(json.dumps(command))
     # a last start from the checkpoint that was stopped (SIGTERM, Ctrl-C, killed) goes on again; a failed one does not
     for code, again in ((143, True), (130, True), (-9, True), (None, True), (2, False), (1, False)):
         (folder / "task.json").write_text(json.dumps({"exit_code": code, "resumed": True}))
@@ -541,7 +549,8 @@ def test_the_shots_script_refuses_a_model_of_the_earlier_gray_screen(tmp_path, m
     with pytest.raises(SystemExit) as exit_info:
         vizdoom_shots.main()
     assert exit_info.value.code == 2
-    assert "its network takes 4 channels: a model of an earlier a2c_vizdoom.py" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "its network takes 4 channels, not 3 (one colour frame): a model of another screen" in err
 
 
 def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tmp_path, capsys):
@@ -598,6 +607,8 @@ def test_the_copies_change_the_rung_where_they_say_and_a_lost_line_stops_them(tm
         copy = load_script(str(tmp_path / f"a2c_vizdoom_{name}.py"))
         logits, value = copy.ActorCritic(envs, copy.Args())(torch.zeros((2, *shape), dtype=torch.uint8))
         assert logits.shape == (2, 3) and value.shape == (2,), name
+        # and it resumes only checkpoints of its own screen
+        assert f"    if channels != {shape[0]}:" in (tmp_path / f"a2c_vizdoom_{name}.py").read_text(), name
 
     # the learning copies change their defaults and nothing else: the rate held, and halved and held
     held = ("    anneal_lr: bool = True", "    anneal_lr: bool = False")
