@@ -397,10 +397,9 @@ def same_command(saved: dict, command: dict) -> bool:
 def checkpoint_to_resume(folder: Path, command: dict, resumable: bool) -> Path | None:
     """The checkpoint an unfinished run goes on from: its own (one run folder under runs/, one checkpoint.pt),
     made with the same script, flags and script contents. None where there is none, where the script cannot
-    resume, and
-    where the run's last start went on from it and ended neither stopped (exit 130 or 143, or killed by a
-    signal) nor done: the script refused the checkpoint (a run whose training had ended, say) or failed on it,
-    and would again."""
+    resume, and where the run's last start went on from it and ended neither stopped (exit 130 or 143, or
+    killed by a signal) nor done: the script refused the checkpoint (a run whose training had ended, say) or
+    failed on it, and would again."""
     saved = folder / "command.json"
     if not resumable or not saved.exists() or not same_command(json.loads(saved.read_text()), command):
         return None
@@ -416,8 +415,8 @@ def prepare(jobs: list, out: Path, fields: dict, local: bool, digests: dict) -> 
     """The runs to make, the finished runs in `out` to reuse, and the unfinished ones that go on. A finished
     run is reused only if it was made with the same script, arguments and script contents (its folder's
     command.json; `digests` holds each row's sha256, none for a peer row); one made with others is refused,
-    before anything runs. An unfinished run with a checkpoint of its own goes
-    on from it with the script's --resume (on this machine); any other one's folder is moved aside, not deleted."""
+    before anything runs. An unfinished run with a checkpoint of its own goes on from it with the script's
+    --resume (on this machine); any other one's folder is moved aside, not deleted."""
     todo, reused, resumed = [], [], []
     for script, combo, seed, flags in jobs:
         folder = run_folder(out, script, combo, seed)
@@ -429,7 +428,7 @@ def prepare(jobs: list, out: Path, fields: dict, local: bool, digests: dict) -> 
             if not saved.exists():
                 fail(f"{folder} holds a finished run that kept no record of its arguments; give another --out")
             saved = json.loads(saved.read_text())
-            if {key: value for key, value in saved.items() if key != "sha256"} != {"script": script, "args": flags}:
+            if not same_command({key: value for key, value in saved.items() if key != "sha256"}, command):
                 fail(f"{folder} holds a finished run made with other arguments than `{script} {' '.join(flags)}`; "
                      "give another --out")
             if not same_command(saved, command):

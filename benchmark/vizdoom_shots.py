@@ -49,12 +49,13 @@ def main():
 
     scratch = tempfile.TemporaryDirectory()  # removed at the end
     os.chdir(scratch.name)  # the game's _vizdoom/ files go here, not into the user's folder
+    # the run's arguments that a2c_vizdoom.py has (a model of a2c_vizdoom_overlap.py saves --overlap-update too)
+    known = a2c_vizdoom.Args.__dataclass_fields__
+    run = a2c_vizdoom.Args(**{key: value for key, value in run_args.items() if key in known})
     # one game in this process, with the script's own preprocessing (one colour frame, 84x84)
-    # the arguments a2c_vizdoom.py has (a model of a2c_vizdoom_overlap.py saves its --overlap-update too)
-    run_args = {key: value for key, value in run_args.items() if key in a2c_vizdoom.Args.__dataclass_fields__}
-    env = a2c_vizdoom.make_game(a2c_vizdoom.Args(**run_args), scratch.name)()
+    env = a2c_vizdoom.make_game(run, scratch.name)()
     game = env.unwrapped.game
-    agent = a2c_vizdoom.ActorCritic(SimpleNamespace(single_action_space=env.action_space), a2c_vizdoom.Args(**run_args))
+    agent = a2c_vizdoom.ActorCritic(SimpleNamespace(single_action_space=env.action_space), run)
     agent.load_state_dict(saved["model"])
     buttons = [button.name for button in game.get_available_buttons()]
     names = ["+".join(b for b, on in zip(buttons, pressed) if on) or "no-op" for pressed in env.unwrapped.button_map]

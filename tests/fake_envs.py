@@ -59,7 +59,7 @@ class ScriptedGames(gym.vector.VectorEnv):
     metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP}
 
     def __init__(self, num_envs: int, channels: int = 4):
-        self.num_envs, self.channels = num_envs, channels  # 4 gray frames (Atari) or one colour frame (ViZDoom)
+        self.num_envs, self.channels = num_envs, channels
         self.single_observation_space = gym.spaces.Box(0, 255, (channels, 84, 84), dtype=np.uint8)
         self.single_action_space = gym.spaces.Discrete(4)
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, num_envs)
@@ -67,7 +67,8 @@ class ScriptedGames(gym.vector.VectorEnv):
         self.t = np.zeros(num_envs, dtype=np.int64)
 
     def _obs(self):
-        return np.broadcast_to(self.t[:, None, None, None].astype(np.uint8), (self.num_envs, self.channels, 84, 84)).copy()
+        shape = (self.num_envs, self.channels, 84, 84)
+        return np.broadcast_to(self.t[:, None, None, None].astype(np.uint8), shape).copy()
 
     def _lives(self):
         return (3 - self.t // 4).astype(np.int32)
